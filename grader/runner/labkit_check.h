@@ -1,0 +1,58 @@
+// The harness a lab's Check tests are written against.
+//
+// A lab's test file is a plain Check suite that defines one function,
+// lk_suite(), and registers every test with LK_ADD.  Each test becomes a
+// TCase of its own, named after the test, so the grader can run exactly one
+// test per process (and so a Valgrind or ThreadSanitizer report belongs to
+// exactly one test).
+//
+//     #include "labkit_check.h"
+//
+//     START_TEST(free_null_is_a_no_op)
+//     {
+//         // free(NULL) must do nothing and must not crash.
+//         mm_free(NULL);
+//     }
+//     END_TEST
+//
+//     Suite *lk_suite(void)
+//     {
+//         Suite *s = suite_create("malloc-public");
+//         lk_set_fixture(heap_setup, heap_teardown);   // optional
+//         LK_ADD(s, free_null_is_a_no_op);
+//         return s;
+//     }
+//
+// The runner (runner.c) owns main().  Run by hand, `./public` runs every test
+// and prints a summary; `./public NAME` runs one; `./public --list` lists them.
+// Under `CK_FORK=no` a test runs in the runner's own process, which is what you
+// want inside gdb.
+#ifndef LABKIT_CHECK_H
+#define LABKIT_CHECK_H
+
+#include <check.h>
+
+// Defined by each test file: builds and returns the suite.
+Suite *lk_suite(void);
+
+// Set the checked fixture (run in the test's own process, before and after
+// each test) used by the tests added after this call.  Either may be NULL.
+void lk_set_fixture(void (*setup)(void), void (*teardown)(void));
+
+// Add one test as a TCase named `name`.  The name is the case name used by
+// lab.conf and by the grader's report.
+void lk_add(Suite *suite, const char *name, const TTest *test);
+
+#define LK_ADD(suite, test) lk_add((suite), #test, (test))
+
+// Scale a count of iterations down when the test runs under a slow tool.
+// Returns n under the native build and n / divisor (at least 1) when the
+// grader says the run is under Valgrind (LK_TOOL=memcheck) or TSan
+// (LK_TOOL=tsan).  Use it for stress loops, never for correctness checks.
+long lk_scaled(long n, long memcheck_divisor, long tsan_divisor);
+
+// The name of the tool the test runs under: "native", "memcheck", "tsan" or
+// another tool named in lab.conf.  "native" when run by hand.
+const char *lk_tool(void);
+
+#endif
