@@ -1,0 +1,279 @@
+// Turning tool output into feedback a student can act on.
+#define _GNU_SOURCE
+#include "diagnose.h"
+
+#include "util.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { LOG_MAX = 1 << 20, REPORT_LINES = 40 };
+
+// The log files in dir whose names start with prefix, sorted.
+static int list_logs(const char *dir, const char *prefix, char ***out)
+{
+    struct dirent **entries = NULL;
+    int n = scandir(dir, &entries, NULL, alphasort), found = 0;
+    *out = NULL;
+    for (int i = 0; i < n; i++) {
+        if (strncmp(entries[i]->d_name, prefix, strlen(prefix)) == 0) {
+            *out = xrealloc(*out, sizeof **out * (size_t)(found + 1));
+            (*out)[found++] = path_join(dir, entries[i]->d_name);
+        }
+        free(entries[i]);
+    }
+    free(entries);
+    return found;
+}
+
+static void free_list(char **list, int count)
+{
+    for (int i = 0; i < count; i++)
+        free(list[i]);
+    free(list);
+}
+
+// Whether a frame line names one of the files: "(mm.c:12)", " mm.c:12",
+// "/path/to/mm.c:12" or "at mm.c:12".
+static int frame_in_files(const char *line, char **files, int count)
+{
+    for (int i = 0; i < count; i++) {
+        size_t len = strlen(files[i]);
+        for (const char *p = strstr(line, files[i]); p; p = strstr(p + 1, files[i])) {
+            char before = p == line ? ' ' : p[-1];
+            if ((before == '(' || before == ' ' || before == '/') && p[len] == ':')
+                return 1;
+        }
+    }
+    return 0;
+}
+
+// Append a stack frame, without the noise: addresses and module offsets.
+static void put_frame(struct buf *out, const char *line)
+{
+    const char *p = line;
+    struct buf clean = {0};
+    while (*p) {
+        if (p[0] == '0' && p[1] == 'x' && strstr(p, ": ") && strstr(p, ": ") - p < 20) {
+            p = strstr(p, ": ") + 2;             // valgrind: "at 0x10923F: f (mm.c:3)"
+            continue;
+        }
+        if (*p == '(' && strstr(p, "+0x") && strchr(p, ')') && !strchr(p, ':')) {
+            p = strchr(p, ')') + 1;              // tsan: "(public+0x1234)"
+            continue;
+        }
+        buf_append(&clean, p, 1);
+        p++;
+    }
+    buf_printf(out, "%s\n", buf_str(&clean));
+    buf_free(&clean);
+}
+
+static int is_frame(const char *line)
+{
+    while (*line == ' ')
+        line++;
+    return strncmp(line, "at 0x", 5) == 0 || strncmp(line, "by 0x", 5) == 0 ||
+           (line[0] == '#' && line[1] >= '0' && line[1] <= '9');
+}
+
+// Keep a block of report lines: every non-frame line, the first frame of
+// each stack, and the frames in the student's files.
+static void trim_block(char **lines, int count, char **files, int file_count, struct buf *out)
+{
+    int first_of_stack = 1, skipped = 0, emitted = 0;
+    for (int i = 0; i < count && emitted < REPORT_LINES; i++) {
+        if (!is_frame(lines[i])) {
+            if (skipped)
+                buf_puts(out, "      ...\n");
+            skipped = 0;
+            first_of_stack = 1;
+            buf_printf(out, "%s\n", lines[i]);
+            emitted++;
+            continue;
+        }
+        if (first_of_stack || frame_in_files(lines[i], files, file_count)) {
+            if (skipped && !first_of_stack)
+                buf_puts(out, "      ...\n");
+            put_frame(out, lines[i]);
+            emitted++;
+            skipped = 0;
+        } else {
+            skipped = 1;
+        }
+        first_of_stack = 0;
+    }
+    if (skipped)
+        buf_puts(out, "      ...\n");
+}
+
+// Split text into lines in place.
+static int split_lines(char *text, char ***out)
+{
+    int n = 0;
+    *out = NULL;
+    for (char *p = text; p && *p;) {
+        char *end = strchr(p, '\n');
+        if (end)
+            *end = '\0';
+        *out = xrealloc(*out, sizeof **out * (size_t)(n + 1));
+        (*out)[n++] = p;
+        p = end ? end + 1 : NULL;
+    }
+    return n;
+}
+
+// Valgrind blocks that are not errors: its banner, summaries and advice.
+static int valgrind_noise(const char *first_line, char **lines, int count)
+{
+    static const char *prefixes[] = {
+        "Memcheck,", "Copyright", "Using Valgrind", "Command:", "Parent PID:", "HEAP SUMMARY",
+        "LEAK SUMMARY", "ERROR SUMMARY", "For lists", "For a detailed", "For counts",
+        "All heap blocks", "Rerun with", "Use --track-origins", "To see them", "in use at exit",
+        "total heap usage", "Reachable blocks", "Searching for", "Warning: set address range",
+        "Warning: noted but unhandled", "(action at startup)", "Valgrind's memory management",
+    };
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (strncmp(first_line, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    for (int i = 0; i < count; i++)
+        if (strstr(lines[i], "still reachable") || strstr(lines[i], "possibly lost"))
+            return 1;
+    return 0;
+}
+
+static char *first_valgrind_error(char *text, char **files, int file_count)
+{
+    char **lines;
+    int n = split_lines(text, &lines);
+    // Drop the "==1234== " prefix of each line.
+    for (int i = 0; i < n; i++) {
+        if (lines[i][0] == '=' && lines[i][1] == '=') {
+            char *end = strstr(lines[i] + 2, "== ");
+            char *bare = strstr(lines[i] + 2, "==");
+            lines[i] = end ? end + 3 : bare && bare[2] == '\0' ? bare + 2 : lines[i];
+        }
+    }
+    char *found = NULL;
+    for (int start = 0; start < n && !found;) {
+        int end = start;
+        while (end < n && lines[end][0] != '\0')
+            end++;
+        if (end > start && !valgrind_noise(lines[start], lines + start, end - start)) {
+            struct buf out = {0};
+            trim_block(lines + start, end - start, files, file_count, &out);
+            found = out.data;
+        }
+        start = end + 1;
+    }
+    free(lines);
+    return found;
+}
+
+char *diagnose_valgrind(const char *run_dir, char **files, int file_count)
+{
+    char **logs;
+    int n = list_logs(run_dir, "valgrind.", &logs);
+    char *found = NULL;
+    for (int i = 0; i < n && !found; i++) {
+        char *text = file_read(logs[i], LOG_MAX, NULL, NULL);
+        if (text)
+            found = first_valgrind_error(text, files, file_count);
+        free(text);
+    }
+    free_list(logs, n);
+    return found;
+}
+
+static char *first_tsan_report(char *text, char **files, int file_count)
+{
+    char **lines;
+    int n = split_lines(text, &lines), start = -1, end = -1;
+    for (int i = 0; i < n && end < 0; i++) {
+        if (start < 0 && strstr(lines[i], "WARNING: ThreadSanitizer:"))
+            start = i;
+        else if (start < 0 && strstr(lines[i], "ThreadSanitizer:") && strstr(lines[i], "ERROR"))
+            start = i;
+        if (start >= 0 && strstr(lines[i], "SUMMARY: ThreadSanitizer"))
+            end = i;
+    }
+    char *found = NULL;
+    if (start >= 0) {
+        struct buf out = {0};
+        int stop = end >= 0 ? end + 1 : n;
+        for (int i = start; i < stop; i++) {
+            // Blank lines and the separator bars add nothing when trimmed.
+            if (lines[i][0] == '\0' || strncmp(lines[i], "=====", 5) == 0)
+                lines[i] = " ";
+        }
+        trim_block(lines + start, stop - start, files, file_count, &out);
+        found = out.data;
+    }
+    free(lines);
+    return found;
+}
+
+char *diagnose_tsan(const char *run_dir, char **files, int file_count)
+{
+    char **logs;
+    int n = list_logs(run_dir, "tsan.", &logs);
+    char *found = NULL;
+    for (int i = 0; i < n && !found; i++) {
+        char *text = file_read(logs[i], LOG_MAX, NULL, NULL);
+        if (text)
+            found = first_tsan_report(text, files, file_count);
+        free(text);
+    }
+    free_list(logs, n);
+    return found;
+}
+
+char *diagnose_stacks(const char *stacks_path, char **files, int file_count)
+{
+    char *text = file_read(stacks_path, LOG_MAX, NULL, NULL);
+    if (!text)
+        return NULL;
+    char **lines;
+    int n = split_lines(text, &lines), threads = 0;
+    struct buf out = {0};
+    for (int i = 0; i < n; i++) {
+        if (strncmp(lines[i], "Thread ", 7) == 0) {
+            // "Thread 2 (Thread 0x7f.. (LWP 12) "public"):" -> "thread 2:"
+            int number = atoi(lines[i] + 7);
+            buf_printf(&out, "  thread %d:\n", number);
+            threads++;
+        } else if (lines[i][0] == '#' && frame_in_files(lines[i], files, file_count)) {
+            const char *in = strstr(lines[i], " in ");
+            const char *what = in ? in + 4 : strchr(lines[i], ' ');
+            buf_printf(&out, "    %s\n", what ? what : lines[i]);
+        }
+    }
+    free(lines);
+    free(text);
+    if (threads == 0) {
+        buf_free(&out);
+        return NULL;
+    }
+    return out.data;
+}
+
+char *diagnose_tail(const char *path, int lines)
+{
+    size_t len = 0;
+    char *text = file_read(path, LOG_MAX, &len, NULL);
+    if (!text || len == 0) {
+        free(text);
+        return NULL;
+    }
+    int seen = 0;
+    size_t start = len;
+    while (start > 0) {
+        if (text[start - 1] == '\n' && start != len && ++seen >= lines)
+            break;
+        start--;
+    }
+    char *tail = xstrdup(text + start);
+    free(text);
+    return tail;
+}

@@ -1,0 +1,68 @@
+// Grading one submission: build it, check its symbols, run every case under
+// every tool it needs, and turn what happened into verdicts and points.
+#ifndef GRADE_H
+#define GRADE_H
+
+#include "build.h"
+#include "manifest.h"
+
+enum verdict {
+    VERDICT_NOT_RUN,
+    VERDICT_PASS,
+    VERDICT_FAIL,        // an assertion failed
+    VERDICT_CRASH,       // a signal
+    VERDICT_TIMEOUT,
+    VERDICT_MEMORY,
+    VERDICT_OUTPUT,
+    VERDICT_MEMCHECK,    // Valgrind found an error or a leak
+    VERDICT_TSAN,        // ThreadSanitizer found a race or deadlock
+    VERDICT_EARLY_EXIT,  // the test's process exited before the test ended
+    VERDICT_NO_RESULT,   // nothing was reported: the runner itself died
+};
+
+struct run_outcome {
+    enum verdict verdict;
+    char *reason;        // one line
+    char *detail;        // several lines: assertion, report, stacks (may be NULL)
+    double seconds;
+};
+
+struct case_outcome {
+    struct run_outcome runs[TOOL_MAX];
+    int skipped;         // its suite is not in this kit (hidden tests)
+    int passed;
+    double earned;
+};
+
+struct grade_options {
+    int jobs;
+    unsigned tools;          // only these tools (0: all)
+    const char *only_case;   // only this case (NULL: all)
+    const char *workdir;     // keep the work in this folder (NULL: a temporary one)
+    int keep;                // do not remove the work directory
+    int use_bwrap;
+    int progress;            // show progress on stderr
+};
+
+struct grade {
+    const struct manifest *m;
+    char *submission;
+    struct case_outcome *cases;   // one per manifest case
+    double score;
+    double max_score;
+    char *problem;       // set when nothing could run: missing file, compile error, forbidden call
+    char *warnings;      // compiler warnings in the submitted files
+    char *workdir;       // kept work directory, or NULL
+    double seconds;
+};
+
+// Grade a submission.  Returns 0 (the grade says how it went, even for code
+// that does not compile), or -1 when the lab or the grader itself is broken
+// (with `err` set).
+int grade_submission(const struct manifest *m, const struct build_env *env, const char *submission,
+                     const struct grade_options *opt, struct grade *g, struct buf *err);
+void grade_free(struct grade *g);
+
+const char *verdict_name(enum verdict v);
+
+#endif

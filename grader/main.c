@@ -1,0 +1,258 @@
+// labgrade: the kit's autograder.  Builds a submission for a lab, runs its
+// tests natively, under Valgrind and under ThreadSanitizer, and reports an
+// explained score.
+#define _GNU_SOURCE
+#include "build.h"
+#include "grade.h"
+#include "lint.h"
+#include "manifest.h"
+#include "report.h"
+#include "sandbox.h"
+
+#include <getopt.h>
+#include <glob.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { EXIT_FULL = 0, EXIT_NOT_FULL = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *out)
+{
+    fputs("usage: labgrade [options] LAB [SUBMISSION_DIR]\n"
+          "       labgrade lint LAB [SUBMISSION_DIR]\n"
+          "       labgrade list\n"
+          "\n"
+          "Grades the files of SUBMISSION_DIR (default: starter/LAB of the kit) against\n"
+          "labs/LAB/lab.conf: builds them, runs each test case in its own process under\n"
+          "each of its tools (native, memcheck, tsan, ...) and explains every failure.\n"
+          "\n"
+          "  --json FILE        write Gradescope's results.json (- for standard output)\n"
+          "  --junit FILE       write JUnit XML\n"
+          "  -j, --jobs N       run N tests at once (default: the number of cores)\n"
+          "  --tools LIST       only these tools, e.g. native,tsan\n"
+          "  --case NAME        only this test case\n"
+          "  --keep             keep the work directory and say how to rerun a case\n"
+          "  --workdir DIR      work in DIR (kept afterwards)\n"
+          "  --no-sandbox       do not use bubblewrap even where it works\n"
+          "  --hidden-visibility V  Gradescope visibility of hidden cases\n"
+          "                     (default after_published)\n"
+          "  --kit DIR          the kit's root folder (default: the one holding this grader)\n"
+          "  --cc CC            the C compiler (default: cc)\n"
+          "  -q, --quiet        print only the score line\n"
+          "  -h, --help         this text\n"
+          "\n"
+          "lint builds a lab with a submission (default: its solution if the kit has it,\n"
+          "else its starter) and checks that lab.conf and the tests name the same cases.\n"
+          "\n"
+          "Exit status: 0 full marks, 1 not full marks, 2 bad input or a broken lab.\n",
+          out);
+}
+
+struct cli {
+    struct grade_options grade;
+    struct report_options report;
+    const char *json;
+    const char *junit;
+    const char *kit;
+    const char *cc;
+    const char *tools;
+    int quiet;
+    int no_sandbox;
+};
+
+static char *default_kit(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return xstrdup(".");
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';                     // .../grader
+    slash = strrchr(exe, '/');
+    if (slash && strcmp(slash + 1, "grader") == 0)
+        *slash = '\0';                     // the kit
+    return xstrdup(exe);
+}
+
+static int parse_options(int argc, char **argv, struct cli *cli)
+{
+    static const struct option options[] = {
+        {"json", required_argument, NULL, 'J'},   {"junit", required_argument, NULL, 'U'},
+        {"jobs", required_argument, NULL, 'j'},   {"tools", required_argument, NULL, 'T'},
+        {"case", required_argument, NULL, 'C'},   {"keep", no_argument, NULL, 'k'},
+        {"workdir", required_argument, NULL, 'W'}, {"no-sandbox", no_argument, NULL, 'N'},
+        {"kit", required_argument, NULL, 'K'},    {"cc", required_argument, NULL, 'c'},
+        {"hidden-visibility", required_argument, NULL, 'V'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    while ((opt = getopt_long(argc, argv, "j:qh", options, NULL)) != -1) {
+        switch (opt) {
+        case 'J': cli->json = optarg; break;
+        case 'U': cli->junit = optarg; break;
+        case 'j': cli->grade.jobs = atoi(optarg); break;
+        case 'T': cli->tools = optarg; break;
+        case 'C': cli->grade.only_case = optarg; break;
+        case 'k': cli->grade.keep = 1; break;
+        case 'W': cli->grade.workdir = optarg; break;
+        case 'N': cli->no_sandbox = 1; break;
+        case 'K': cli->kit = optarg; break;
+        case 'c': cli->cc = optarg; break;
+        case 'V': cli->report.hidden_visibility = optarg; break;
+        case 'q': cli->quiet = 1; break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (cli->grade.jobs <= 0) {
+        fprintf(stderr, "labgrade: --jobs needs a positive number\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int list_labs(const char *kit)
+{
+    char *pattern = xasprintf("%s/labs/*/lab.conf", kit);
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            char *dir = xstrdup(g.gl_pathv[i]);
+            *strrchr(dir, '/') = '\0';
+            struct manifest m;
+            struct buf err = {0};
+            if (manifest_load(kit, path_base(dir), &m, &err) == 0) {
+                printf("%-10s %s\n", m.lab, m.title ? m.title : "");
+                manifest_free(&m);
+            } else {
+                printf("%-10s (broken: %s)\n", path_base(dir), buf_str(&err));
+            }
+            buf_free(&err);
+            free(dir);
+        }
+        globfree(&g);
+    }
+    free(pattern);
+    return 0;
+}
+
+static int tools_mask(const struct manifest *m, const char *list, unsigned *mask)
+{
+    *mask = 0;
+    if (!list)
+        return 0;
+    char *copy = xstrdup(list), *save = NULL;
+    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        int t = manifest_tool_index(m, name);
+        if (t < 0) {
+            fprintf(stderr, "labgrade: lab %s has no tool '%s'\n", m->lab, name);
+            free(copy);
+            return -1;
+        }
+        *mask |= 1u << t;
+    }
+    free(copy);
+    return 0;
+}
+
+static int grade_command(struct cli *cli, const struct manifest *m, const struct build_env *env,
+                         const char *submission)
+{
+    struct grade g;
+    struct buf err = {0};
+    if (grade_submission(m, env, submission, &cli->grade, &g, &err) != 0) {
+        fprintf(stderr, "labgrade: %s\n", buf_str(&err));
+        buf_free(&err);
+        grade_free(&g);
+        return EXIT_USAGE;
+    }
+    if (!cli->quiet)
+        report_terminal(stdout, &g, &cli->report);
+    else
+        printf("%s: %g/%g\n", m->lab, g.score, g.max_score);
+    int rc = g.score >= g.max_score && !g.problem ? EXIT_FULL : EXIT_NOT_FULL;
+    if (cli->json && report_json(cli->json, &g, &cli->report) != 0) {
+        fprintf(stderr, "labgrade: cannot write %s\n", cli->json);
+        rc = EXIT_USAGE;
+    }
+    if (cli->junit && report_junit(cli->junit, &g) != 0) {
+        fprintf(stderr, "labgrade: cannot write %s\n", cli->junit);
+        rc = EXIT_USAGE;
+    }
+    grade_free(&g);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = {0};
+    cli.grade.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    cli.report.hidden_visibility = "after_published";
+    cli.cc = "cc";
+    signal(SIGPIPE, SIG_IGN);
+    if (parse_options(argc, argv, &cli) != 0)
+        return EXIT_USAGE;
+    char *kit = cli.kit ? path_real(cli.kit) : default_kit();
+    if (!kit || !dir_exists(kit)) {
+        fprintf(stderr, "labgrade: the kit folder %s does not exist\n", cli.kit);
+        return EXIT_USAGE;
+    }
+    const char *command = optind < argc ? argv[optind] : NULL;
+    if (!command) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(command, "list") == 0)
+        return list_labs(kit);
+    int lint = strcmp(command, "lint") == 0;
+    if (lint && ++optind >= argc) {
+        fprintf(stderr, "labgrade: lint needs a lab name\n");
+        return EXIT_USAGE;
+    }
+    const char *lab = argv[optind];
+    struct manifest m;
+    struct buf err = {0};
+    if (manifest_load(kit, lab, &m, &err) != 0) {
+        fprintf(stderr, "labgrade: %s\n", buf_str(&err));
+        if (strstr(buf_str(&err), "no lab named"))
+            fprintf(stderr, "labgrade: the labs in this kit: `labgrade list`\n");
+        return EXIT_USAGE;
+    }
+    unsigned mask;
+    if (tools_mask(&m, cli.tools, &mask) != 0)
+        return EXIT_USAGE;
+    cli.grade.tools = mask;
+    char *submission = optind + 1 < argc ? xstrdup(argv[optind + 1]) : NULL;
+    if (!submission) {
+        char *solution = xasprintf("%s/solutions/%s", kit, lab);
+        submission = lint && dir_exists(solution) ? solution : xasprintf("%s/starter/%s", kit, lab);
+        if (submission != solution)
+            free(solution);
+    }
+    cli.report.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    cli.grade.progress = isatty(STDERR_FILENO) && !cli.quiet;
+    cli.grade.use_bwrap = !cli.no_sandbox && sandbox_bwrap_works();
+    if (!cli.no_sandbox && !cli.grade.use_bwrap && !cli.quiet)
+        fprintf(stderr, "labgrade: bubblewrap is not available here: tests run with process "
+                        "limits only, not in a sandbox (apt-get install bubblewrap)\n");
+    struct build_env env;
+    if (build_env_init(&env, kit, cli.cc, &err) != 0) {
+        fprintf(stderr, "labgrade: %s\n", buf_str(&err));
+        return EXIT_USAGE;
+    }
+    int rc = lint ? lint_lab(&m, &env, submission, &cli.grade)
+                  : grade_command(&cli, &m, &env, submission);
+    build_env_free(&env);
+    manifest_free(&m);
+    free(submission);
+    free(kit);
+    buf_free(&err);
+    return rc;
+}

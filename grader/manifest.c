@@ -1,0 +1,463 @@
+// The lab manifest parser: one directive per line, words split by spaces,
+// double quotes for words with spaces, key=value options.
+#define _GNU_SOURCE
+#include "manifest.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAX_WORDS = 256 };
+
+struct line {
+    char *words[MAX_WORDS];
+    int count;
+};
+
+// Split one line into words.  Returns -1 on an unterminated quote or too many
+// words.  The words point into `text`, which is modified.
+static int split_words(char *text, struct line *out, struct buf *why)
+{
+    out->count = 0;
+    char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\r')
+            p++;
+        if (*p == '\0' || *p == '#')
+            return 0;
+        if (out->count == MAX_WORDS) {
+            buf_printf(why, "more than %d words on one line", MAX_WORDS);
+            return -1;
+        }
+        char *word = p, *to = p;
+        int quoted = 0;
+        while (*p && (quoted || (*p != ' ' && *p != '\t' && *p != '\r'))) {
+            if (*p == '"') {
+                quoted = !quoted;
+                p++;
+            } else if (quoted && *p == '\\' && (p[1] == '"' || p[1] == '\\')) {
+                *to++ = p[1];
+                p += 2;
+            } else {
+                *to++ = *p++;
+            }
+        }
+        if (quoted) {
+            buf_puts(why, "a quote is not closed");
+            return -1;
+        }
+        int end = *p == '\0';
+        *to = '\0';
+        out->words[out->count++] = word;
+        if (end)
+            return 0;
+        p++;
+    }
+}
+
+static void list_add(char ***list, int *count, const char *value)
+{
+    *list = xrealloc(*list, sizeof **list * (size_t)(*count + 1));
+    (*list)[(*count)++] = xstrdup(value);
+}
+
+static char *join_words(const struct line *l, int from)
+{
+    struct buf b = {0};
+    for (int i = from; i < l->count; i++)
+        buf_printf(&b, "%s%s", i > from ? " " : "", l->words[i]);
+    return b.data ? b.data : xstrdup("");
+}
+
+int manifest_tool_index(const struct manifest *m, const char *name)
+{
+    for (int i = 0; i < m->tool_count; i++)
+        if (strcmp(m->tools[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const struct suite *manifest_suite(const struct manifest *m, const char *name)
+{
+    for (int i = 0; i < m->suite_count; i++)
+        if (strcmp(m->suites[i].name, name) == 0)
+            return &m->suites[i];
+    return NULL;
+}
+
+static void add_tool(struct manifest *m, const char *name, const char *variant, double scale)
+{
+    struct tool *t = &m->tools[m->tool_count++];
+    t->name = xstrdup(name);
+    t->variant = xstrdup(variant);
+    t->cflags = xstrdup("");
+    t->scale = scale;
+}
+
+// Parse "native,memcheck" or "native memcheck" words into a tool mask.
+static int parse_tools(const struct manifest *m, char **words, int count, unsigned *mask,
+                       struct buf *why)
+{
+    *mask = 0;
+    for (int i = 0; i < count; i++) {
+        char *copy = xstrdup(words[i]), *save = NULL;
+        for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+            int index = manifest_tool_index(m, name);
+            if (index < 0) {
+                buf_printf(why, "unknown tool '%s' (known: native, memcheck, tsan, or one "
+                                "defined with 'tool')", name);
+                free(copy);
+                return -1;
+            }
+            *mask |= 1u << index;
+        }
+        free(copy);
+    }
+    if (*mask == 0) {
+        buf_puts(why, "no tool named");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_number(const char *text, double *value, struct buf *why)
+{
+    char *end = NULL;
+    errno = 0;
+    *value = strtod(text, &end);
+    if (errno || end == text || *end != '\0' || *value < 0) {
+        buf_printf(why, "'%s' is not a non-negative number", text);
+        return -1;
+    }
+    return 0;
+}
+
+// Expand a `provide` word, which may be a glob, relative to the lab folder.
+static int add_provided(struct manifest *m, const char *pattern, struct buf *why)
+{
+    if (pattern[0] == '/') {
+        buf_printf(why, "'%s': provided paths are relative to the lab folder", pattern);
+        return -1;
+    }
+    char *full = path_join(m->dir, pattern);
+    glob_t g;
+    int rc = glob(full, 0, NULL, &g);
+    free(full);
+    if (rc != 0) {
+        buf_printf(why, "'%s' matches no file in %s", pattern, m->dir);
+        return -1;
+    }
+    size_t skip = strlen(m->dir) + 1;
+    for (size_t i = 0; i < g.gl_pathc; i++)
+        list_add(&m->provide, &m->provide_count, g.gl_pathv[i] + skip);
+    globfree(&g);
+    return 0;
+}
+
+// case SUITE NAME POINTS [tools=a,b] [timeout=S] [ref=ANCHOR] "DESCRIPTION"
+static int parse_case(struct manifest *m, const struct line *l, struct buf *why)
+{
+    if (l->count < 5) {
+        buf_puts(why, "expected: case SUITE NAME POINTS [options] \"DESCRIPTION\"");
+        return -1;
+    }
+    const struct suite *suite = manifest_suite(m, l->words[1]);
+    if (!suite) {
+        buf_printf(why, "suite '%s' is not declared above this line", l->words[1]);
+        return -1;
+    }
+    for (int i = 0; i < m->case_count; i++) {
+        if (strcmp(m->cases[i].name, l->words[2]) == 0) {
+            buf_printf(why, "case '%s' is declared twice", l->words[2]);
+            return -1;
+        }
+    }
+    struct test_case c = {0};
+    if (parse_number(l->words[3], &c.points, why) != 0)
+        return -1;
+    c.tools = m->default_tools;
+    for (int i = 4; i < l->count - 1; i++) {
+        const char *w = l->words[i];
+        if (strncmp(w, "tools=", 6) == 0) {
+            char *value = (char *)w + 6;
+            if (parse_tools(m, &value, 1, &c.tools, why) != 0)
+                return -1;
+        } else if (strncmp(w, "timeout=", 8) == 0) {
+            if (parse_number(w + 8, &c.timeout, why) != 0)
+                return -1;
+        } else if (strncmp(w, "ref=", 4) == 0) {
+            free(c.ref);
+            c.ref = xstrdup(w + 4);
+        } else {
+            buf_printf(why, "unknown case option '%s' (known: tools=, timeout=, ref=)", w);
+            free(c.ref);
+            return -1;
+        }
+    }
+    if (c.tools == 0) {
+        buf_puts(why, "no tools: add a 'tools' line above or tools= on the case");
+        free(c.ref);
+        return -1;
+    }
+    c.suite = xstrdup(suite->name);
+    c.name = xstrdup(l->words[2]);
+    c.description = xstrdup(l->words[l->count - 1]);
+    c.hidden = suite->hidden;
+    m->cases = xrealloc(m->cases, sizeof *m->cases * (size_t)(m->case_count + 1));
+    m->cases[m->case_count++] = c;
+    return 0;
+}
+
+// tool NAME cflags=FLAGS scale=N
+static int parse_tool(struct manifest *m, const struct line *l, struct buf *why)
+{
+    if (l->count < 2) {
+        buf_puts(why, "expected: tool NAME cflags=FLAGS [scale=N]");
+        return -1;
+    }
+    if (manifest_tool_index(m, l->words[1]) >= 0 || m->tool_count == TOOL_MAX) {
+        buf_printf(why, "tool '%s' is already defined (or too many tools)", l->words[1]);
+        return -1;
+    }
+    add_tool(m, l->words[1], l->words[1], 1.0);
+    struct tool *t = &m->tools[m->tool_count - 1];
+    for (int i = 2; i < l->count; i++) {
+        if (strncmp(l->words[i], "cflags=", 7) == 0) {
+            free(t->cflags);
+            t->cflags = xstrdup(l->words[i] + 7);
+        } else if (strncmp(l->words[i], "scale=", 6) == 0) {
+            if (parse_number(l->words[i] + 6, &t->scale, why) != 0)
+                return -1;
+        } else {
+            buf_printf(why, "unknown tool option '%s' (known: cflags=, scale=)", l->words[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_suite(struct manifest *m, const struct line *l, struct buf *why)
+{
+    if (l->count < 3 || l->count > 4 || (l->count == 4 && strcmp(l->words[3], "hidden") != 0)) {
+        buf_puts(why, "expected: suite NAME PATH [hidden]");
+        return -1;
+    }
+    if (manifest_suite(m, l->words[1])) {
+        buf_printf(why, "suite '%s' is declared twice", l->words[1]);
+        return -1;
+    }
+    struct suite s = {xstrdup(l->words[1]), xstrdup(l->words[2]), l->count == 4, 0};
+    char *full = path_join(m->dir, s.path);
+    s.present = file_exists(full);
+    free(full);
+    if (!s.present && !s.hidden) {
+        buf_printf(why, "suite file '%s' does not exist", s.path);
+        free(s.name);
+        free(s.path);
+        return -1;
+    }
+    m->suites = xrealloc(m->suites, sizeof *m->suites * (size_t)(m->suite_count + 1));
+    m->suites[m->suite_count++] = s;
+    return 0;
+}
+
+static int parse_line(struct manifest *m, const struct line *l, struct buf *why)
+{
+    const char *key = l->words[0];
+    double number = 0;
+    if (strcmp(key, "case") == 0)
+        return parse_case(m, l, why);
+    if (strcmp(key, "suite") == 0)
+        return parse_suite(m, l, why);
+    if (strcmp(key, "tool") == 0)
+        return parse_tool(m, l, why);
+    if (strcmp(key, "submit") == 0 || strcmp(key, "allow") == 0 || strcmp(key, "provide") == 0) {
+        for (int i = 1; i < l->count; i++) {
+            if (key[0] == 'p') {
+                if (add_provided(m, l->words[i], why) != 0)
+                    return -1;
+            } else if (key[0] == 's') {
+                if (strchr(l->words[i], '/') || l->words[i][0] == '.') {
+                    buf_printf(why, "submitted file '%s' must be a plain file name", l->words[i]);
+                    return -1;
+                }
+                list_add(&m->submit, &m->submit_count, l->words[i]);
+            } else {
+                list_add(&m->allow, &m->allow_count, l->words[i]);
+            }
+        }
+        return 0;
+    }
+    if (l->count < 2) {
+        buf_printf(why, "'%s' needs a value", key);
+        return -1;
+    }
+    if (strcmp(key, "lab") == 0 || strcmp(key, "title") == 0) {
+        char **field = key[0] == 'l' ? &m->lab : &m->title;
+        free(*field);
+        *field = join_words(l, 1);
+    } else if (strcmp(key, "cflags") == 0 || strcmp(key, "ldflags") == 0) {
+        char **field = key[0] == 'c' ? &m->cflags : &m->ldflags;
+        char *more = join_words(l, 1);
+        char *both = xasprintf("%s%s%s", *field, **field ? " " : "", more);
+        free(more);
+        free(*field);
+        *field = both;
+    } else if (strcmp(key, "tools") == 0) {
+        return parse_tools(m, (char **)l->words + 1, l->count - 1, &m->default_tools, why);
+    } else if (strcmp(key, "timeout") == 0) {
+        if (parse_number(l->words[1], &m->timeout, why) != 0)
+            return -1;
+    } else if (strcmp(key, "memory") == 0) {
+        if (parse_number(l->words[1], &number, why) != 0)
+            return -1;
+        m->memory_mb = (long)number;
+    } else if (strcmp(key, "scale") == 0) {
+        int index = l->count == 3 ? manifest_tool_index(m, l->words[1]) : -1;
+        if (index < 0) {
+            buf_puts(why, "expected: scale TOOL N, with a known tool");
+            return -1;
+        }
+        return parse_number(l->words[2], &m->tools[index].scale, why);
+    } else {
+        buf_printf(why, "unknown directive '%s' (see docs/lab-format.md)", key);
+        return -1;
+    }
+    return 0;
+}
+
+static void set_defaults(struct manifest *m, const char *lab_dir)
+{
+    memset(m, 0, sizeof *m);
+    m->dir = xstrdup(lab_dir);
+    m->cflags = xstrdup("");
+    m->ldflags = xstrdup("");
+    m->timeout = 10;
+    m->memory_mb = 1024;
+    add_tool(m, "native", "native", 1);
+    add_tool(m, "memcheck", "native", 10);
+    add_tool(m, "tsan", "tsan", 5);
+    m->default_tools = 1u << TOOL_NATIVE;
+}
+
+static int check_complete(const struct manifest *m, struct buf *why)
+{
+    if (!m->lab)
+        buf_puts(why, "no 'lab' line");
+    else if (m->submit_count == 0)
+        buf_puts(why, "no 'submit' line: which files does a student hand in?");
+    else if (m->case_count == 0)
+        buf_puts(why, "no 'case' lines");
+    else
+        return 0;
+    return -1;
+}
+
+int manifest_parse(const char *text, const char *where, const char *lab_dir,
+                   struct manifest *m, struct buf *err)
+{
+    set_defaults(m, lab_dir);
+    char *copy = xstrdup(text);
+    int line_no = 0, rc = 0;
+    // strtok_r would merge blank lines; count them by hand.
+    for (char *p = copy; p && rc == 0; line_no++) {
+        char *next = strchr(p, '\n');
+        if (next)
+            *next++ = '\0';
+        struct line l;
+        struct buf why = {0};
+        if (split_words(p, &l, &why) != 0 || (l.count > 0 && parse_line(m, &l, &why) != 0)) {
+            buf_printf(err, "%s:%d: %s", where, line_no + 1, buf_str(&why));
+            rc = -1;
+        }
+        buf_free(&why);
+        p = next;
+    }
+    free(copy);
+    if (rc == 0) {
+        struct buf why = {0};
+        if (check_complete(m, &why) != 0) {
+            buf_printf(err, "%s: %s", where, buf_str(&why));
+            rc = -1;
+        }
+        buf_free(&why);
+    }
+    if (rc != 0)
+        manifest_free(m);
+    return rc;
+}
+
+int manifest_load(const char *kit_dir, const char *lab, struct manifest *m, struct buf *err)
+{
+    for (const char *p = lab; *p; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-') {
+            buf_printf(err, "'%s' is not a lab name (letters, digits, '-' and '_' only)", lab);
+            return -1;
+        }
+    }
+    char *labs = path_join(kit_dir, "labs");
+    char *dir = path_join(labs, lab);
+    char *conf = path_join(dir, "lab.conf");
+    int rc = -1;
+    char *text = NULL;
+    if (!dir_exists(dir)) {
+        buf_printf(err, "no lab named '%s' (there is no folder %s)", lab, dir);
+    } else if (!(text = file_read(conf, 1 << 20, NULL, NULL))) {
+        buf_printf(err, "cannot read %s: %s", conf, strerror(errno));
+    } else if ((rc = manifest_parse(text, conf, dir, m, err)) == 0 && strcmp(m->lab, lab) != 0) {
+        buf_printf(err, "%s: says 'lab %s' but is in the folder of lab '%s'", conf, m->lab, lab);
+        manifest_free(m);
+        rc = -1;
+    }
+    free(text);
+    free(conf);
+    free(dir);
+    free(labs);
+    return rc;
+}
+
+static void free_list(char **list, int count)
+{
+    for (int i = 0; i < count; i++)
+        free(list[i]);
+    free(list);
+}
+
+void manifest_free(struct manifest *m)
+{
+    free(m->lab);
+    free(m->title);
+    free(m->dir);
+    free_list(m->submit, m->submit_count);
+    free_list(m->provide, m->provide_count);
+    free_list(m->allow, m->allow_count);
+    free(m->cflags);
+    free(m->ldflags);
+    for (int i = 0; i < m->tool_count; i++) {
+        free(m->tools[i].name);
+        free(m->tools[i].variant);
+        free(m->tools[i].cflags);
+    }
+    for (int i = 0; i < m->suite_count; i++) {
+        free(m->suites[i].name);
+        free(m->suites[i].path);
+    }
+    free(m->suites);
+    for (int i = 0; i < m->case_count; i++) {
+        free(m->cases[i].suite);
+        free(m->cases[i].name);
+        free(m->cases[i].ref);
+        free(m->cases[i].description);
+    }
+    free(m->cases);
+    memset(m, 0, sizeof *m);
+}
+
+double manifest_case_timeout(const struct manifest *m, const struct test_case *c, int tool)
+{
+    double base = c->timeout > 0 ? c->timeout : m->timeout;
+    return base * m->tools[tool].scale;
+}
