@@ -63,6 +63,17 @@ static void put_frame(struct buf *out, const char *line)
             p = strchr(p, ')') + 1;              // tsan: "(public+0x1234)"
             continue;
         }
+        if ((p == line || p[-1] == ' ') && *p == '/') {
+            // An absolute path into the grader's build: keep the file name.
+            size_t token = strcspn(p, " :");
+            const char *inside = NULL;
+            for (const char *q = strstr(p, "/src/"); q && q < p + token; q = strstr(q + 1, "/src/"))
+                inside = q + 5;
+            if (inside) {
+                p = inside;
+                continue;
+            }
+        }
         buf_append(&clean, p, 1);
         p++;
     }
@@ -89,7 +100,7 @@ static void trim_block(char **lines, int count, char **files, int file_count, st
                 buf_puts(out, "      ...\n");
             skipped = 0;
             first_of_stack = 1;
-            buf_printf(out, "%s\n", lines[i]);
+            put_frame(out, lines[i]);
             emitted++;
             continue;
         }
@@ -202,12 +213,17 @@ static char *first_tsan_report(char *text, char **files, int file_count)
     if (start >= 0) {
         struct buf out = {0};
         int stop = end >= 0 ? end + 1 : n;
-        for (int i = start; i < stop; i++) {
-            // Blank lines and the separator bars add nothing when trimmed.
-            if (lines[i][0] == '\0' || strncmp(lines[i], "=====", 5) == 0)
-                lines[i] = " ";
-        }
-        trim_block(lines + start, stop - start, files, file_count, &out);
+        // Blank lines and the separator bars add nothing when trimmed; the
+        // first line becomes the one-line reason.
+        int kept = 0;
+        for (int i = start + 1; i < stop; i++)
+            if (lines[i][0] != '\0' && strncmp(lines[i], "=====", 5) != 0)
+                lines[start + 1 + kept++] = lines[i];
+        char *pid = strstr(lines[start], " (pid=");
+        if (pid)
+            *pid = '\0';
+        buf_printf(&out, "%s\n", lines[start]);
+        trim_block(lines + start + 1, kept, files, file_count, &out);
         found = out.data;
     }
     free(lines);

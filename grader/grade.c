@@ -185,6 +185,21 @@ static void set_outcome(struct run_outcome *o, enum verdict v, char *reason, cha
 }
 
 // What a finished error (not an assertion failure) means under this tool.
+// Split a tool's report into its first line (the reason) and the rest.
+static void split_report(char *report, const char *tool, const char *fallback, struct run_outcome *o,
+                         enum verdict v)
+{
+    const char *text = report ? report : fallback;
+    size_t first = strcspn(text, "\n");
+    const char *bare = strstr(text, "ThreadSanitizer: ");
+    if (bare && (size_t)(bare - text) < first)
+        text = bare + 17, first = strcspn(text, "\n");
+    o->verdict = v;
+    o->reason = xasprintf("%s: %.*s", tool, (int)first, text);
+    o->detail = text[first] ? xstrdup(text + first + 1) : NULL;
+    free(report);
+}
+
 static void explain_error(const struct reported *r, const struct job *j, char **files, int nfiles,
                           struct run_outcome *o)
 {
@@ -192,17 +207,11 @@ static void explain_error(const struct reported *r, const struct job *j, char **
     sscanf(r->message, "Early exit with return value %d", &code);
     sscanf(r->message, "Received signal %d", &signo);
     if (code == MEMCHECK_EXIT && j->tool == TOOL_MEMCHECK) {
-        char *report = diagnose_valgrind(j->run_dir, files, nfiles);
-        char *first = report ? strndup(report, strcspn(report, "\n")) : xstrdup("an error");
-        set_outcome(o, VERDICT_MEMCHECK, xasprintf("Valgrind: %s", first), report);
-        free(first);
+        split_report(diagnose_valgrind(j->run_dir, files, nfiles), "Valgrind", "an error", o,
+                     VERDICT_MEMCHECK);
     } else if (code == TSAN_EXIT && j->tool == TOOL_TSAN) {
-        char *report = diagnose_tsan(j->run_dir, files, nfiles);
-        char *first = report ? strndup(report, strcspn(report, "\n")) : xstrdup("a report");
-        char *bare = strstr(first, "ThreadSanitizer: ");
-        set_outcome(o, VERDICT_TSAN, xasprintf("ThreadSanitizer: %s", bare ? bare + 17 : first),
-                    report);
-        free(first);
+        split_report(diagnose_tsan(j->run_dir, files, nfiles), "ThreadSanitizer", "a report", o,
+                     VERDICT_TSAN);
     } else if (signo > 0) {
         char *report = j->tool == TOOL_MEMCHECK ? diagnose_valgrind(j->run_dir, files, nfiles)
                        : j->tool == TOOL_TSAN  ? diagnose_tsan(j->run_dir, files, nfiles)

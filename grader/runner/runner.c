@@ -165,7 +165,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "--list") == 0) {
         for (int i = 0; i < case_count; i++)
             puts(case_names[i]);
-        suite_free(suite);
+        (void)suite;   // Check 0.15 has no public suite_free; the process ends here.
         return 0;
     }
     const char *only = argc > 1 ? argv[1] : NULL;
@@ -175,7 +175,7 @@ int main(int argc, char **argv)
             known = strcmp(case_names[i], only) == 0;
         if (!known) {
             fprintf(stderr, "%s: no test case named '%s' (try --list)\n", argv[0], only);
-            suite_free(suite);
+            (void)suite;   // Check 0.15 has no public suite_free; the process ends here.
             return 2;
         }
     }

@@ -1,0 +1,70 @@
+# labkit: a teaching lab kit for memory allocation, concurrency and parallelism.
+# `make help` lists what you can do.
+
+LAB ?= malloc
+SUBMISSION ?= starter/$(LAB)
+ARGS ?=
+PACKAGES := gcc clang make pkg-config check valgrind gdb bubblewrap python3 \
+            python3-jsonschema pandoc graphviz zip unzip
+
+ifneq ($(V),1)
+Q := @
+endif
+
+help:
+	@echo "labkit: labs on memory allocation, concurrency and parallelism"
+	@echo ""
+	@echo "  make grade LAB=malloc         grade starter/malloc (your working copy)"
+	@echo "  make grade LAB=malloc SUBMISSION=dir   grade another folder"
+	@echo "  make grade ... ARGS='--keep --case NAME'   keep the build, one case only"
+	@echo "  make labs                     list the labs"
+	@echo "  make test                     the kit's own tests (about 10 minutes)"
+	@echo "  make deps                     install the Debian packages the kit needs"
+	@echo "  make grader                   build grader/labgrade"
+	@echo "  make docs                     render docs/ to HTML in docs/_site"
+	@echo "  make clean"
+	@echo ""
+	@echo "The grader: grader/labgrade --help"
+
+deps:
+	$(Q)if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PACKAGES); \
+	else \
+	    echo "make deps installs Debian packages and needs root. Run:"; \
+	    echo "  sudo apt-get install -y $(PACKAGES)"; \
+	    exit 1; \
+	fi
+
+# Say what is missing and how to get it, instead of failing with a linker error.
+check-deps:
+	$(Q)missing=""; \
+	command -v cc >/dev/null || missing="$$missing gcc"; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	pkg-config --exists check 2>/dev/null || missing="$$missing check"; \
+	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
+	if [ -n "$$missing" ]; then \
+	    echo "labkit needs:$$missing"; \
+	    echo "install them with: make deps   (or: sudo apt-get install -y$$missing)"; \
+	    exit 1; \
+	fi
+
+grader: check-deps
+	$(Q)$(MAKE) -s -C grader
+
+grade: grader
+	$(Q)grader/labgrade $(ARGS) $(LAB) $(SUBMISSION)
+
+labs: grader
+	$(Q)grader/labgrade list
+
+test: grader
+	$(Q)tests/run.sh
+
+docs:
+	$(Q)$(MAKE) -s -C docs html
+
+clean:
+	$(Q)$(MAKE) -s -C grader clean
+	$(Q)rm -rf dist docs/_site
+
+.PHONY: help deps check-deps grader grade labs test docs clean

@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Grade fixture submissions and check each gets exactly the verdict it should.
+
+A fixture is a folder with the submitted files and a file `expect`:
+    score N               the points it must score
+    fail CASE [TOOL]      a case it must fail (under TOOL, when given)
+Every case not listed must pass.  After each grade, no process of the
+submission may still be running.
+
+usage: check_fixtures.py [--kit KIT] [--runs N] [--jobs J] LAB FIXTURE_DIR...
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KIT = os.path.dirname(HERE)
+
+
+def read_expect(path):
+    score, fails = None, {}
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            words = line.split('#')[0].split()
+            if not words:
+                continue
+            if words[0] == 'score' and len(words) == 2:
+                score = float(words[1])
+            elif words[0] == 'fail' and len(words) in (2, 3):
+                fails[words[1]] = words[2] if len(words) == 3 else None
+            else:
+                sys.exit(f'{path}:{number}: expected "score N" or "fail CASE [TOOL]"')
+    if score is None:
+        sys.exit(f'{path}: no "score" line')
+    return score, fails
+
+
+def leftover_processes(marker):
+    """Processes whose command line mentions the grader's work directory."""
+    found = []
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f'/proc/{pid}/cmdline', 'rb') as f:
+                cmdline = f.read().replace(b'\0', b' ').decode(errors='replace')
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append(f'{pid}: {cmdline[:120]}')
+    return found
+
+
+def grade(kit, lab, fixture, jobs):
+    with tempfile.TemporaryDirectory(prefix='labkit-fixture-') as tmp:
+        results = os.path.join(tmp, 'results.json')
+        env = dict(os.environ, TMPDIR=tmp)
+        start = time.monotonic()
+        run = subprocess.run([os.path.join(KIT, 'grader', 'labgrade'), '--kit', kit, '--jobs',
+                              str(jobs), '--json', results, lab, fixture],
+                             capture_output=True, text=True, env=env, timeout=900)
+        seconds = time.monotonic() - start
+        left = leftover_processes(tmp)
+        if run.returncode not in (0, 1) or not os.path.exists(results):
+            return None, run, seconds, left
+        with open(results) as f:
+            return json.load(f), run, seconds, left
+
+
+def check(kit, lab, fixture, jobs):
+    """Returns a list of problems (empty when the fixture got its verdict)."""
+    score, fails = read_expect(os.path.join(fixture, 'expect'))
+    result, run, seconds, left = grade(kit, lab, fixture, jobs)
+    name = os.path.basename(fixture.rstrip('/'))
+    if result is None:
+        return [f'{name}: the grader failed (exit {run.returncode}):\n{run.stdout}{run.stderr}'], 0
+    problems = []
+    failed = {t['name']: t.get('output', '') for t in result['tests'] if t['status'] != 'passed'}
+    if abs(result['score'] - score) > 1e-9:
+        problems.append(f'{name}: scored {result["score"]:g}, expected {score:g}')
+    for case, tool in fails.items():
+        if case not in failed:
+            problems.append(f'{name}: case {case} passed, expected it to fail')
+        elif tool and f'{tool}:' not in failed[case]:
+            problems.append(f'{name}: case {case} failed, but not under {tool}:\n{failed[case]}')
+    if score > 0 or fails:
+        for case in failed:
+            if case not in fails:
+                problems.append(f'{name}: case {case} failed unexpectedly:\n{failed[case]}')
+    if left:
+        problems.append(f'{name}: processes left running after grading:\n' + '\n'.join(left))
+    if problems:
+        problems.append(f'{name}: grader output was:\n{run.stdout}')
+    return problems, seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--kit', default=KIT)
+    parser.add_argument('--runs', type=int, default=1)
+    parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
+    parser.add_argument('lab')
+    parser.add_argument('fixtures', nargs='+')
+    args = parser.parse_args()
+    all_problems = []
+    for fixture in args.fixtures:
+        for attempt in range(args.runs):
+            problems, seconds = check(args.kit, args.lab, fixture, args.jobs)
+            tag = 'ok  ' if not problems else 'FAIL'
+            print(f'{tag} {args.lab}/{os.path.basename(fixture.rstrip("/"))}'
+                  f'{f" run {attempt + 1}" if args.runs > 1 else ""} ({seconds:.1f} s)', flush=True)
+            all_problems += problems
+    for p in all_problems:
+        print(p, file=sys.stderr)
+    return 1 if all_problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

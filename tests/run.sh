@@ -1,0 +1,119 @@
+#!/bin/sh
+# The kit's own tests (`make test`): the grader's unit tests, the grader
+# against hostile submissions, and for every lab: its manifest agrees with
+# its tests, the solution scores full marks, the starter scores (near) zero,
+# and each broken fixture loses exactly the points it should.
+cd "$(dirname "$0")/.." || exit 2
+KIT=$(pwd)
+failures=""
+started=$(date +%s)
+
+section() {
+    printf '\n== %s\n' "$1"
+}
+
+# Run a step; remember it if it failed.
+step() {
+    name=$1
+    shift
+    t0=$(date +%s)
+    if "$@"; then
+        printf 'ok   %s (%ss)\n' "$name" $(($(date +%s) - t0))
+    else
+        printf 'FAIL %s (%ss)\n' "$name" $(($(date +%s) - t0))
+        failures="$failures
+  $name"
+    fi
+}
+
+warning_free() {
+    for cc in gcc clang; do
+        command -v $cc >/dev/null || continue
+        make -s -C grader clean >/dev/null
+        make -s -C grader CC=$cc CFLAGS="-O2 -g -Werror" >/dev/null || return 1
+    done
+    make -s -C grader clean >/dev/null && make -s -C grader >/dev/null
+}
+
+# The score of a grade, from its results.json.
+score_of() {
+    /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["score"])' "$1"
+}
+
+max_of() {
+    /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))
+print(sum(t["max_score"] for t in r["tests"]))' "$1"
+}
+
+solution_full_marks() {
+    lab=$1
+    out=$(mktemp -d)
+    grader/labgrade --json "$out/results.json" "$lab" "solutions/$lab" >"$out/log" 2>&1
+    rc=$?
+    [ $rc = 0 ] || cat "$out/log"
+    [ $rc = 0 ] && tests/validate_results.py "$out/results.json"
+    rc=$?
+    rm -rf "$out"
+    return $rc
+}
+
+# The starter builds, is graded cleanly (exit 1, not a crash) and scores at
+# most a tenth of the points.
+starter_near_zero() {
+    lab=$1
+    out=$(mktemp -d)
+    grader/labgrade --json "$out/results.json" "$lab" "starter/$lab" >"$out/log" 2>&1
+    rc=$?
+    ok=1
+    if [ $rc != 1 ] || [ ! -s "$out/results.json" ]; then
+        echo "grading the starter of $lab exited with $rc"
+        ok=0
+    elif grep -q "does not compile" "$out/log"; then
+        echo "the starter of $lab does not compile"
+        ok=0
+    else
+        score=$(score_of "$out/results.json")
+        max=$(max_of "$out/results.json")
+        /usr/bin/python3 -c "import sys; sys.exit(0 if $score <= 0.1 * $max else 1)" ||
+            { echo "the starter of $lab scores $score of $max"; ok=0; }
+    fi
+    [ $ok = 1 ] || cat "$out/log"
+    rm -rf "$out"
+    [ $ok = 1 ]
+}
+
+section "the grader"
+step "grader builds warning-free with gcc and clang" warning_free
+step "grader unit tests" make -s -C grader check
+step "grader against hostile and broken submissions" \
+    tests/check_fixtures.py --kit tests/grader/kit toy tests/grader/submissions/*/
+
+for conf in labs/*/lab.conf; do
+    lab=$(basename "$(dirname "$conf")")
+    section "lab $lab"
+    if [ -d "solutions/$lab" ]; then
+        step "$lab: lab.conf agrees with the tests" grader/labgrade lint "$lab"
+        step "$lab: the solution scores full marks" solution_full_marks "$lab"
+    fi
+    step "$lab: the starter scores near zero" starter_near_zero "$lab"
+    if [ -d "tests/fixtures/$lab" ] && [ -n "$(ls "tests/fixtures/$lab")" ]; then
+        step "$lab: broken fixtures lose exactly their points" \
+            tests/check_fixtures.py "$lab" tests/fixtures/"$lab"/*/
+    fi
+    if grep -q '^check:' "labs/$lab/Makefile" 2>/dev/null; then
+        step "$lab: the lab's own checks" make -s -C "labs/$lab" check
+    fi
+done
+
+for extra in tests/*/run.sh; do
+    [ -x "$extra" ] || continue
+    section "$(dirname "$extra")"
+    step "$extra" "$extra"
+done
+
+printf '\nmake test took %ss\n' $(($(date +%s) - started))
+if [ -n "$failures" ]; then
+    printf 'FAILED:%s\n' "$failures"
+    exit 1
+fi
+echo "all passed"
