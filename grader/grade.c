@@ -271,8 +271,9 @@ static void evaluate_job(const struct manifest *m, struct job *j, char **files, 
     } else if (strcmp(r.verdict, "pass") == 0) {
         set_outcome(o, VERDICT_PASS, xstrdup("passed"), NULL);
     } else if (strcmp(r.verdict, "fail") == 0) {
-        set_outcome(o, VERDICT_FAIL, xstrdup(r.message),
-                    r.where[0] ? xasprintf("%s: %s", r.where, r.message) : NULL);
+        set_outcome(o, VERDICT_FAIL,
+                    r.where[0] ? xasprintf("%s (%s)", r.message, r.where) : xstrdup(r.message),
+                    NULL);
     } else {
         explain_error(&r, j, files, nfiles, o);
     }

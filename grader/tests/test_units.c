@@ -220,7 +220,7 @@ START_TEST(valgrind_report_is_cut_to_the_students_frames)
     char *report = diagnose_valgrind(dir, files, 1);
     ck_assert_ptr_nonnull(report);
     ck_assert_msg(strncmp(report, "Invalid write of size 8\n", 24) == 0, "%s", report);
-    ck_assert_msg(strstr(report, "at memset (vg_replace_strmem.c:1)"), "%s", report);
+    ck_assert_msg(!strstr(report, "vg_replace_strmem"), "%s", report);
     ck_assert_msg(strstr(report, "by place (mm.c:142)"), "%s", report);
     ck_assert_msg(!strstr(report, "srunner_run"), "%s", report);
     ck_assert_msg(strstr(report, "0 bytes after a block"), "%s", report);
