@@ -212,6 +212,12 @@ static void summarize_compiler(const char *text, int want_warnings, int max, str
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
         char *copy = strndup(line, len);
+        // A binary file "compiles" into error lines full of raw bytes.
+        for (char *c = copy; *c; c++)
+            if ((unsigned char)*c < 0x20 && *c != '\t')
+                *c = '?';
+            else if ((unsigned char)*c >= 0x80)
+                *c = '?';
         int is_error = strstr(copy, "error:") || strstr(copy, "undefined reference") ||
                        strstr(copy, "multiple definition");
         int is_warning = strstr(copy, "warning:") != NULL;

@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { MAX_PROCS = 4096, RESULT_MAX = 1 << 20 };
+enum { MAX_PROCS = 1 << 17, RESULT_MAX = 1 << 20 };
 
 struct proc_entry {
     pid_t pid;
@@ -77,8 +77,8 @@ static int list_processes(struct proc_entry *out, int max)
 static int descendants(pid_t root, pid_t *out, int max)
 {
     static struct proc_entry all[MAX_PROCS];
+    static pid_t frontier[MAX_PROCS];
     int total = list_processes(all, MAX_PROCS), found = 0;
-    pid_t frontier[MAX_PROCS];
     int head = 0, tail = 0;
     frontier[tail++] = root;
     while (head < tail && found < max) {
@@ -119,6 +119,7 @@ static int kill_tree(void)
     int killed = 0;
     for (int round = 0; round < 200; round++) {
         int n = descendants(getpid(), pids, MAX_PROCS);
+        // Parents first: killing bubblewrap's init ends its whole PID namespace.
         for (int i = 0; i < n; i++)
             kill(pids[i], SIGKILL);
         killed += n;
@@ -134,25 +135,47 @@ static int kill_tree(void)
     return killed;
 }
 
-// Processes of the tree with no children of their own: the threads we want
-// to see are in these (the test's process, not the runner or bubblewrap).
-static int leaf_processes(pid_t root, pid_t *out, int max)
+// The lowest-numbered child of a process, or 0.
+static pid_t first_child(pid_t parent)
 {
-    static pid_t tree[MAX_PROCS];
-    static pid_t below[MAX_PROCS];
-    int n = descendants(root, tree, MAX_PROCS), found = 0;
-    for (int i = 0; i < n && found < max; i++)
-        if (descendants(tree[i], below, 1) == 0)
-            out[found++] = tree[i];
-    return found;
+    static struct proc_entry all[MAX_PROCS];
+    int n = list_processes(all, MAX_PROCS);
+    pid_t best = 0;
+    for (int i = 0; i < n; i++)
+        if (all[i].parent == parent && (best == 0 || all[i].pid < best))
+            best = all[i].pid;
+    return best;
 }
 
-// Attach gdb to each leaf process and save every thread's backtrace.
+static int is_bwrap(pid_t pid)
+{
+    char path[64], name[32] = "";
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (f) {
+        if (!fgets(name, sizeof name, f))
+            name[0] = '\0';
+        fclose(f);
+    }
+    return strncmp(name, "bwrap", 5) == 0;
+}
+
+// The test's own process: below bubblewrap, the runner's first child (Check
+// forks one per test), or the runner itself when it does not fork.
+static pid_t test_process(pid_t target)
+{
+    pid_t runner = target;
+    while (runner && is_bwrap(runner))
+        runner = first_child(runner);
+    pid_t test = runner ? first_child(runner) : 0;
+    return test ? test : runner;
+}
+
+// Attach gdb to the test's process and save every thread's backtrace.
 static void dump_stacks(pid_t target, const char *path)
 {
-    pid_t leaves[4];
-    int n = leaf_processes(getpid(), leaves, 4);
-    (void)target;
+    pid_t leaves[1] = {test_process(target)};
+    int n = leaves[0] > 0;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return;
@@ -245,6 +268,24 @@ static char **bwrap_argv(const struct sandbox_spec *spec)
     return argv;
 }
 
+// Tasks (threads included) the kernel counts against this user's
+// RLIMIT_NPROC: every task of the real user id.
+static long user_tasks(void)
+{
+    static struct proc_entry all[MAX_PROCS];
+    int n = list_processes(all, MAX_PROCS);
+    long tasks = 0;
+    uid_t me = getuid();
+    for (int i = 0; i < n; i++) {
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%d/task", (int)all[i].pid);
+        if (stat(path, &st) == 0 && st.st_uid == me)
+            tasks += st.st_nlink > 2 ? (long)st.st_nlink - 2 : 1;
+    }
+    return tasks;
+}
+
 static void set_limit(int resource, rlim_t value)
 {
     struct rlimit r = {value, value};
@@ -277,6 +318,9 @@ static void exec_command(const struct sandbox_spec *spec, int out_fd, int result
     set_limit(RLIMIT_FSIZE, 64ul << 20);
     set_limit(RLIMIT_NOFILE, 256);
     set_limit(RLIMIT_STACK, 64ul << 20);
+    // A fork loop stops at a few hundred processes.  (Root is exempt from this
+    // limit unless bubblewrap dropped its capabilities, as it does here.)
+    set_limit(RLIMIT_NPROC, (rlim_t)(spec->tasks_before + 512));
     if (spec->memory_mb > 0 && !spec->memory_by_rss)
         set_limit(RLIMIT_AS, (rlim_t)spec->memory_mb << 20);
     if (spec->no_aslr)
@@ -349,6 +393,7 @@ static void supervise(const struct sandbox_spec *spec, int report_fd)
     if (pipe2(out_pipe, O_CLOEXEC) != 0 || (spec->result_path && pipe2(result_pipe, O_CLOEXEC) != 0))
         goto report;
     double start = now_seconds();
+    ((struct sandbox_spec *)spec)->tasks_before = user_tasks();
     pid_t target = fork();
     if (target == 0)
         exec_command(spec, out_pipe[1], result_pipe[1]);

@@ -22,6 +22,7 @@ struct sandbox_spec {
     const char *stacks_path;  // on timeout, every thread's stack (gdb) goes here
     int no_aslr;              // run with address randomisation off
     int use_bwrap;            // run inside bubblewrap
+    long tasks_before;        // set by the supervisor: the user's tasks at the start
 };
 
 struct sandbox_result {

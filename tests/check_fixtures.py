@@ -62,7 +62,7 @@ def grade(kit, lab, fixture, jobs):
         start = time.monotonic()
         run = subprocess.run([os.path.join(KIT, 'grader', 'labgrade'), '--kit', kit, '--jobs',
                               str(jobs), '--json', results, lab, fixture],
-                             capture_output=True, text=True, env=env, timeout=900)
+                             capture_output=True, text=True, errors='replace', env=env, timeout=900)
         seconds = time.monotonic() - start
         left = leftover_processes(tmp)
         if run.returncode not in (0, 1) or not os.path.exists(results):

@@ -1,0 +1,11 @@
+// Whole-class grading: `labgrade batch LAB DIR` grades every submission in a
+// folder, one process per student, and writes a gradebook and the reports.
+#ifndef BATCH_H
+#define BATCH_H
+
+// Run `labgrade batch`; argv[0] is "batch".  `kit` is the default kit folder
+// (--kit overrides it).  Returns the process's exit status: 0 when every
+// submission was graded, 1 when the grader failed on some, 2 on bad input.
+int batch_main(int argc, char **argv, const char *kit);
+
+#endif
