@@ -39,6 +39,9 @@ enum lk_op {
     LK_OP_SPAWN,
     LK_OP_JOIN,
     LK_OP_EXIT,
+    LK_OP_LOCK,    // lk_mutex_lock (lk_sched.h)
+    LK_OP_TRYLOCK, // lk_mutex_trylock
+    LK_OP_UNLOCK,  // lk_mutex_unlock
 };
 
 typedef pthread_t lk_thread_t;
@@ -56,6 +59,10 @@ int lk_thread_join(lk_thread_t thread, void **result);
 
 // Give up the processor (sched_yield).
 void lk_yield(void);
+
+// The system's futex calls themselves (lk_atomic.c), whatever the build.
+int lk_os_futex_wait(atomic_uint *word, unsigned expected);
+int lk_os_futex_wake(atomic_uint *word, int count);
 
 #ifdef LK_EXPLORE
 // Explore build: every operation below first asks the scheduler for a turn.
@@ -84,17 +91,21 @@ void lk_sched_note(enum lk_op op, const volatile void *addr, unsigned long value
 #define lk_atomic_load_explicit(obj, mo) \
     LK_ATOMIC_OP_(LK_OP_LOAD, obj, atomic_load_explicit(obj, mo))
 
+// The value is evaluated once, before the turn is taken, so an argument with a
+// side effect (`i++`) behaves the same in both builds.
 #define lk_atomic_store(obj, value)                   \
     __extension__({                                   \
+        __typeof__(value) lk_stored_ = (value);       \
         LK_POINT(LK_OP_STORE, obj);                   \
-        atomic_store(obj, value);                     \
-        LK_NOTE(LK_OP_STORE, obj, value);             \
+        atomic_store(obj, lk_stored_);                \
+        LK_NOTE(LK_OP_STORE, obj, lk_stored_);        \
     })
 #define lk_atomic_store_explicit(obj, value, mo)      \
     __extension__({                                   \
+        __typeof__(value) lk_stored_ = (value);       \
         LK_POINT(LK_OP_STORE, obj);                   \
-        atomic_store_explicit(obj, value, mo);        \
-        LK_NOTE(LK_OP_STORE, obj, value);             \
+        atomic_store_explicit(obj, lk_stored_, mo);   \
+        LK_NOTE(LK_OP_STORE, obj, lk_stored_);        \
     })
 
 #define lk_atomic_exchange(obj, value) \
@@ -126,6 +137,8 @@ void lk_sched_note(enum lk_op op, const volatile void *addr, unsigned long value
     LK_ATOMIC_OP_(LK_OP_FETCH_OR, obj, atomic_fetch_or_explicit(obj, v, mo))
 #define lk_atomic_fetch_and_explicit(obj, v, mo) \
     LK_ATOMIC_OP_(LK_OP_FETCH_AND, obj, atomic_fetch_and_explicit(obj, v, mo))
+#define lk_atomic_fetch_xor_explicit(obj, v, mo) \
+    LK_ATOMIC_OP_(LK_OP_FETCH_XOR, obj, atomic_fetch_xor_explicit(obj, v, mo))
 
 #define lk_atomic_thread_fence(mo)                    \
     __extension__({                                   \

@@ -1,0 +1,567 @@
+// The explore scheduler: one thread at a time, the next one chosen by a seed.
+//
+// A run's child (lk_explore.c) runs the scenario here.  Threads are real
+// pthreads, but only the one holding the turn runs user code.  At each
+// scheduling point (every call of lk_atomic.h, lk_mutex_*, thread start, exit
+// and join) the holder records the step in the shared trace, asks the
+// strategy who is next, and hands the turn over through the scheduler's mutex
+// and that thread's condition variable.  So memory is sequentially
+// consistent, and the schedule depends only on the seed.
+//
+// Strategies: LK_RANDOM picks uniformly among the runnable threads at every
+// point.  LK_PCT (Burckhardt et al., ASPLOS 2010) gives threads random
+// priorities, always runs the highest runnable one, and at d-1 random steps
+// drops the running thread's priority.
+#define _GNU_SOURCE
+#include "lk_sched.h"
+
+#ifdef LK_EXPLORE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lk_run.h"
+
+enum {
+    MAX_THREADS = 64,
+    SPIN_LIMIT = 500, // PCT: points in a row after which a thread counts as spinning
+    MAX_NAMES = 256,  // lk_explore_name() entries
+};
+
+static struct {
+    const volatile void *addr;
+    const char *name;
+} names[MAX_NAMES];
+static int name_count;
+
+enum thread_state { T_RUNNABLE, T_FUTEX, T_JOIN, T_MUTEX, T_DONE };
+
+struct sched_thread {
+    pthread_t pthread;
+    pthread_cond_t turn;      // signalled when this thread is handed the turn
+    enum thread_state state;
+    const volatile void *on;  // the futex word or mutex it waits for
+    unsigned expected;        // futex: the value it sleeps on
+    int target;               // join: the thread it waits for
+    int joined;
+    long priority;            // PCT: the runnable thread with the highest runs
+    void *(*start)(void *);
+    void *arg, *result;
+    unsigned long last_step;  // its latest step
+    int last_op;
+    uintptr_t last_addr;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct sched_thread thread[MAX_THREADS];
+    int count, live, current, running;
+    const struct run_config *config;
+    unsigned long long rng;
+    unsigned long change_at[MAX_DEPTH]; // PCT: steps where the runner's priority drops
+    long lowest;                        // PCT: the lowest priority handed out so far
+    int streak_thread;                  // PCT: who ran the latest points in a row,
+    unsigned long streak;               //      and how many
+    int addr_slot[2 * MAX_ADDRS];       // open addressing: address -> id + 1
+} sched;
+
+static __thread int sched_self = -1;
+
+// splitmix64: small, and every seed gives a good stream.
+static unsigned long long rng_next(void)
+{
+    unsigned long long z = (sched.rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static unsigned rng_below(unsigned n)
+{
+    return (unsigned)(rng_next() % n);
+}
+
+static const char *name_of(const volatile void *addr)
+{
+    for (int i = 0; i < name_count; i++)
+        if (names[i].addr == addr)
+            return names[i].name;
+    return NULL;
+}
+
+void lk_explore_name(const volatile void *addr, const char *name)
+{
+    int i = 0;
+    while (i < name_count && names[i].addr != addr)
+        i++;
+    if (i == MAX_NAMES)
+        return;
+    names[i].addr = addr;
+    names[i].name = name;
+    if (i == name_count)
+        name_count++;
+    for (int id = 0; lk_run && id < lk_run->addr_count; id++)
+        if (lk_run->addrs[id].addr == (uintptr_t)addr)
+            snprintf(lk_run->addrs[id].name, NAME_LEN, "%s", name ? name : "");
+}
+
+// The address's number in this run (in order of first use, so it is the
+// same in every replay whatever the address), or -1.
+static int addr_id(const volatile void *addr, const char *fallback_name)
+{
+    const unsigned slots = 2 * MAX_ADDRS;
+    uintptr_t a = (uintptr_t)addr;
+    if (!addr)
+        return -1;
+    unsigned h = (unsigned)((a >> 3) * 2654435761u) % slots;
+    for (; sched.addr_slot[h]; h = (h + 1) % slots)
+        if (lk_run->addrs[sched.addr_slot[h] - 1].addr == a)
+            return sched.addr_slot[h] - 1;
+    if (lk_run->addr_count == MAX_ADDRS)
+        return -1;
+    int id = lk_run->addr_count++;
+    sched.addr_slot[h] = id + 1;
+    lk_run->addrs[id].addr = a;
+    const char *name = name_of(addr);
+    snprintf(lk_run->addrs[id].name, NAME_LEN, "%s", name ? name : fallback_name ? fallback_name : "");
+    return id;
+}
+
+static void hash_add(unsigned long long *hash, long value)
+{
+    for (int i = 0; i < 4; i++) {
+        *hash ^= (unsigned long long)(value >> (8 * i)) & 0xff;
+        *hash *= 0x100000001b3ULL;
+    }
+}
+
+static void record(int self, int op, const volatile void *addr, const char *name,
+                   unsigned long value, int has_value)
+{
+    unsigned long n = ++lk_run->steps;
+    struct trace_step *step = &lk_run->trace[n % TRACE_LEN];
+    step->number = n;
+    step->thread = self;
+    step->op = (unsigned char)op;
+    step->addr = (uintptr_t)addr;
+    step->addr_id = addr_id(addr, name);
+    step->value = value;
+    step->has_value = (unsigned char)has_value;
+    sched.thread[self].last_step = n;
+    sched.thread[self].last_op = op;
+    sched.thread[self].last_addr = (uintptr_t)addr;
+    hash_add(&lk_run->hash, self);
+    hash_add(&lk_run->hash, op);
+    hash_add(&lk_run->hash, step->addr_id);
+}
+
+static void note_locked(int self, unsigned long value)
+{
+    unsigned long n = sched.thread[self].last_step;
+    struct trace_step *step = &lk_run->trace[n % TRACE_LEN];
+    if (step->number == n) {
+        step->value = value;
+        step->has_value = 1;
+    }
+}
+
+// Whom thread i waits for (join target or mutex holder), or -1.
+static int waits_for(int i)
+{
+    const struct sched_thread *t = &sched.thread[i];
+    if (t->state == T_JOIN)
+        return t->target;
+    if (t->state == T_MUTEX)
+        return ((const lk_mutex_t *)t->on)->holder - 1;
+    return -1;
+}
+
+static void describe_thread(int i)
+{
+    const struct sched_thread *t = &sched.thread[i];
+    char buf[32];
+    lk_run_message("  T%d%s: ", i, i == 0 ? " (main)" : "");
+    switch (t->state) {
+    case T_RUNNABLE:
+        lk_run_message("runnable, last step %lu: %s%s%s\n", t->last_step, lk_op_name(t->last_op),
+                       t->last_addr ? " " : "",
+                       t->last_addr ? lk_run_addr_label(lk_run, t->last_addr, buf, sizeof buf) : "");
+        break;
+    case T_FUTEX:
+        lk_run_message("blocked on futex at %s (sleeping while it holds %u)\n",
+                    lk_run_addr_label(lk_run, (uintptr_t)t->on, buf, sizeof buf), t->expected);
+        break;
+    case T_JOIN:
+        lk_run_message("joining T%d\n", t->target);
+        break;
+    case T_MUTEX:
+        lk_run_message("waiting for mutex %s held by T%d\n",
+                    lk_run_addr_label(lk_run, (uintptr_t)t->on, buf, sizeof buf), waits_for(i));
+        break;
+    case T_DONE:
+        lk_run_message("finished\n");
+        break;
+    }
+}
+
+// Print the first cycle of threads waiting for each other, if any.
+static void describe_cycle(void)
+{
+    for (int start = 0; start < sched.count; start++) {
+        int at = start, hops = 0;
+        do
+            at = waits_for(at);
+        while (at >= 0 && at != start && ++hops < sched.count);
+        if (at != start)
+            continue;
+        lk_run_message("  cycle: T%d", start);
+        do {
+            at = waits_for(at);
+            lk_run_message(" -> T%d", at);
+        } while (at != start);
+        lk_run_message("\n");
+        return;
+    }
+}
+
+static void end_with_states(int status, const char *why)
+{
+    snprintf(lk_run->message, sizeof lk_run->message, "%s\n", why);
+    for (int i = 0; i < sched.count; i++)
+        describe_thread(i);
+    describe_cycle();
+    lk_run_end(status);
+}
+
+// Pick the thread to run next (-1 if none can).  A yielding thread is only
+// picked again when nobody else can run.
+static int pick_next(int self, int yielding)
+{
+    int enabled[MAX_THREADS], n = 0, best = -1;
+    for (int i = 0; i < sched.count; i++)
+        if (sched.thread[i].state == T_RUNNABLE && !(yielding && i == self))
+            enabled[n++] = i;
+    if (n == 0)
+        return yielding && sched.thread[self].state == T_RUNNABLE ? self : -1;
+    if (sched.config->strategy == LK_RANDOM)
+        return enabled[rng_below((unsigned)n)];
+    for (int k = 0; k < n; k++)
+        if (best < 0 || sched.thread[enabled[k]].priority > sched.thread[best].priority)
+            best = enabled[k];
+    return best;
+}
+
+// PCT: drop the runner's priority at a change point, and below everyone's
+// when it yields or has run SPIN_LIMIT points in a row, so a spin loop cannot
+// starve the thread it waits for.
+static void pct_adjust(int self, int yielding)
+{
+    struct sched_thread *t = &sched.thread[self];
+    for (int i = 0; i < sched.config->depth - 1; i++)
+        if (sched.change_at[i] == lk_run->steps)
+            t->priority = sched.config->depth - 1 - i;
+    if (sched.streak_thread == self) {
+        sched.streak++;
+    } else {
+        sched.streak_thread = self;
+        sched.streak = 1;
+    }
+    if (yielding || sched.streak > SPIN_LIMIT) {
+        t->priority = --sched.lowest;
+        sched.streak = 0;
+    }
+}
+
+// Hand the turn to `next` and wait until it comes back.  Lock held.
+static void switch_to(int self, int next)
+{
+    if (next == self)
+        return;
+    sched.current = next;
+    pthread_cond_signal(&sched.thread[next].turn);
+    while (sched.current != self)
+        pthread_cond_wait(&sched.thread[self].turn, &sched.lock);
+}
+
+// The caller's thread number; fails the run for a thread the scheduler does
+// not know (one started with pthread_create, not lk_thread_create).
+static int self_checked(void)
+{
+    if (sched_self < 0) {
+        snprintf(lk_run->message, sizeof lk_run->message,
+                 "check failed: a thread not started by lk_thread_create used lk_atomic.h"
+                 " during an explore run");
+        lk_run_end(RUN_CHECK);
+    }
+    return sched_self;
+}
+
+// A scheduling point: record it, then let the strategy choose who runs.
+static void point_locked(int self, int op, const volatile void *addr, const char *name,
+                         unsigned long value, int has_value)
+{
+    record(self, op, addr, name, value, has_value);
+    if (lk_run->steps > sched.config->budget)
+        end_with_states(RUN_BUDGET, "step budget exhausted: the run took too many scheduling"
+                                    " points (livelock, or a thread spinning on something no"
+                                    " other thread will change)");
+    int yielding = op == LK_OP_YIELD;
+    if (sched.config->strategy == LK_PCT)
+        pct_adjust(self, yielding);
+    switch_to(self, pick_next(self, yielding));
+}
+
+// Block the caller (its state already says on what) until woken and chosen.
+static void block_locked(int self)
+{
+    int next = pick_next(self, 0);
+    if (next < 0)
+        end_with_states(RUN_DEADLOCK, "deadlock: every thread is blocked");
+    switch_to(self, next);
+}
+
+// Make up to `count` threads waiting on `on` runnable, chosen by the seed.
+static int wake_locked(const volatile void *on, enum thread_state state, int count)
+{
+    int woken = 0;
+    while (woken < count) {
+        int waiting[MAX_THREADS], n = 0;
+        for (int i = 0; i < sched.count; i++)
+            if (sched.thread[i].state == state && sched.thread[i].on == on)
+                waiting[n++] = i;
+        if (n == 0)
+            break;
+        sched.thread[waiting[rng_below((unsigned)n)]].state = T_RUNNABLE;
+        woken++;
+    }
+    return woken;
+}
+
+static void thread_exit(int self, void *result)
+{
+    pthread_mutex_lock(&sched.lock);
+    record(self, LK_OP_EXIT, NULL, NULL, 0, 0);
+    sched.thread[self].state = T_DONE;
+    sched.thread[self].result = result;
+    for (int i = 0; i < sched.count; i++)
+        if (sched.thread[i].state == T_JOIN && sched.thread[i].target == self)
+            sched.thread[i].state = T_RUNNABLE;
+    if (--sched.live == 0)
+        lk_run_end(RUN_PASS);
+    int next = pick_next(self, 0);
+    if (next < 0)
+        end_with_states(RUN_DEADLOCK, "deadlock: every thread is blocked");
+    sched.current = next;
+    pthread_cond_signal(&sched.thread[next].turn);
+    pthread_mutex_unlock(&sched.lock);
+}
+
+static void thread_init(int i)
+{
+    struct sched_thread *t = &sched.thread[i];
+    memset(t, 0, sizeof *t);
+    pthread_cond_init(&t->turn, NULL);
+    t->state = T_RUNNABLE;
+    t->priority = sched.config->depth + 1 + (long)rng_below(1u << 20);
+    sched.live++;
+}
+
+// Begin a run in this child: the calling thread becomes T0, holding the turn.
+static void sched_start(const struct run_config *config)
+{
+    memset(&sched, 0, sizeof sched);
+    pthread_mutex_init(&sched.lock, NULL);
+    sched.config = config;
+    sched.rng = (unsigned long long)config->strategy << 32 ^ config->seed;
+    sched.streak_thread = -1;
+    lk_run->hash = 0xcbf29ce484222325ULL;
+    for (int i = 0; config->pct_length && i < config->depth - 1; i++)
+        sched.change_at[i] = 1 + rng_below((unsigned)config->pct_length);
+    thread_init(0);
+    sched.count = 1;
+    sched_self = 0;
+    sched.running = 1;
+}
+
+// Run the scenario as T0, holding the turn.  When T0 returns, the run goes
+// on until the last thread ends it (lk_run_end in thread_exit).
+void lk_sched_run(const struct run_config *config, void (*scenario)(void *), void *arg)
+{
+    sched_start(config);
+    scenario(arg);
+    thread_exit(0, NULL);
+    for (;;)
+        pause();
+}
+
+static void *thread_start(void *arg)
+{
+    struct sched_thread *t = arg;
+    sched_self = (int)(t - sched.thread);
+    pthread_mutex_lock(&sched.lock);
+    while (sched.current != sched_self)
+        pthread_cond_wait(&t->turn, &sched.lock);
+    pthread_mutex_unlock(&sched.lock);
+    thread_exit(sched_self, t->start(t->arg));
+    return NULL;
+}
+
+// ---- The layer's operations in an explore build (see lk_atomic.h) ----
+
+void lk_sched_point(enum lk_op op, const volatile void *addr)
+{
+    if (!sched.running)
+        return;
+    pthread_mutex_lock(&sched.lock);
+    point_locked(self_checked(), op, addr, NULL, 0, 0);
+    pthread_mutex_unlock(&sched.lock);
+}
+
+void lk_sched_note(enum lk_op op, const volatile void *addr, unsigned long value)
+{
+    (void)op;
+    (void)addr;
+    if (!sched.running)
+        return;
+    pthread_mutex_lock(&sched.lock);
+    note_locked(self_checked(), value);
+    pthread_mutex_unlock(&sched.lock);
+}
+
+void lk_yield(void)
+{
+    if (!sched.running) {
+        sched_yield();
+        return;
+    }
+    lk_sched_point(LK_OP_YIELD, NULL);
+}
+
+int lk_futex_wait(atomic_uint *word, unsigned expected)
+{
+    if (!sched.running)
+        return lk_os_futex_wait(word, expected);
+    pthread_mutex_lock(&sched.lock);
+    int self = self_checked();
+    point_locked(self, LK_OP_FUTEX_WAIT, word, NULL, expected, 1);
+    // The check and the sleep are one step: nobody else runs in between.
+    if (atomic_load(word) != expected) {
+        pthread_mutex_unlock(&sched.lock);
+        return -1;
+    }
+    sched.thread[self].state = T_FUTEX;
+    sched.thread[self].on = word;
+    sched.thread[self].expected = expected;
+    block_locked(self);
+    pthread_mutex_unlock(&sched.lock);
+    return 0;
+}
+
+int lk_futex_wake(atomic_uint *word, int count)
+{
+    if (!sched.running)
+        return lk_os_futex_wake(word, count);
+    pthread_mutex_lock(&sched.lock);
+    int self = self_checked();
+    point_locked(self, LK_OP_FUTEX_WAKE, word, NULL, 0, 0);
+    int woken = wake_locked(word, T_FUTEX, count);
+    note_locked(self, (unsigned long)woken);
+    pthread_mutex_unlock(&sched.lock);
+    return woken;
+}
+
+int lk_thread_create(lk_thread_t *thread, void *(*start)(void *), void *arg)
+{
+    if (!sched.running)
+        return pthread_create(thread, NULL, start, arg);
+    pthread_mutex_lock(&sched.lock);
+    int self = self_checked();
+    point_locked(self, LK_OP_SPAWN, NULL, NULL, 0, 0);
+    if (sched.count == MAX_THREADS) {
+        snprintf(lk_run->message, sizeof lk_run->message,
+                 "check failed: more than %d threads in one explore run", MAX_THREADS);
+        lk_run_end(RUN_CHECK);
+    }
+    int id = sched.count;
+    struct sched_thread *t = &sched.thread[id];
+    thread_init(id);
+    t->start = start;
+    t->arg = arg;
+    int rc = pthread_create(&t->pthread, NULL, thread_start, t);
+    if (rc == 0) {
+        sched.count++;
+        *thread = t->pthread;
+        note_locked(self, (unsigned long)id);
+    } else {
+        sched.live--;
+    }
+    pthread_mutex_unlock(&sched.lock);
+    return rc;
+}
+
+int lk_thread_join(lk_thread_t thread, void **result)
+{
+    if (!sched.running)
+        return pthread_join(thread, result);
+    pthread_mutex_lock(&sched.lock);
+    int self = self_checked(), target = 0;
+    while (target < sched.count && !pthread_equal(sched.thread[target].pthread, thread))
+        target++;
+    if (target == sched.count || target == self || sched.thread[target].joined) {
+        pthread_mutex_unlock(&sched.lock);
+        return target == self ? EDEADLK : ESRCH;
+    }
+    point_locked(self, LK_OP_JOIN, NULL, NULL, (unsigned long)target, 1);
+    if (sched.thread[target].state != T_DONE) {
+        sched.thread[self].state = T_JOIN;
+        sched.thread[self].target = target;
+        block_locked(self);
+    }
+    sched.thread[target].joined = 1;
+    void *value = sched.thread[target].result;
+    pthread_mutex_unlock(&sched.lock);
+    // The target has finished with the scheduler; this waits only for its
+    // last instructions, while the caller keeps the turn.
+    pthread_join(thread, NULL);
+    if (result)
+        *result = value;
+    return 0;
+}
+
+// ---- The scheduler's side of lk_mutex (lk_mutex.c) ----
+
+int lk_sched_running(void)
+{
+    return sched.running;
+}
+
+int lk_sched_mutex_enter(enum lk_op op, lk_mutex_t *m)
+{
+    pthread_mutex_lock(&sched.lock);
+    int self = self_checked();
+    point_locked(self, op, m, m->name, 0, 0);
+    return self;
+}
+
+void lk_sched_mutex_wait(lk_mutex_t *m)
+{
+    int self = sched_self;
+    sched.thread[self].state = T_MUTEX;
+    sched.thread[self].on = m;
+    block_locked(self);
+}
+
+void lk_sched_mutex_wake(lk_mutex_t *m)
+{
+    wake_locked(m, T_MUTEX, MAX_THREADS);
+}
+
+void lk_sched_leave(long value)
+{
+    if (value >= 0)
+        note_locked(sched_self, (unsigned long)value);
+    pthread_mutex_unlock(&sched.lock);
+}
+#endif

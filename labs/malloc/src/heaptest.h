@@ -1,0 +1,45 @@
+// Helpers shared by the allocator lab's test suites.
+//
+// The tests watch an allocator only through what it must do (README "The
+// API"), never through its internals.  To see whether a freed block can be
+// reused, a test first freezes the heap (mem_set_limit at its current size)
+// and uses up every free byte in it; from then on a request succeeds only if
+// the allocator finds room among the blocks the test frees.
+#ifndef HEAPTEST_H
+#define HEAPTEST_H
+
+#include "trace.h"
+
+#include <stddef.h>
+
+// The fixture: a fresh simulated heap and mm_init() before each test (which
+// fails the test if mm_init() returns non-zero), mem_deinit() after.
+void heaptest_setup(void);
+void heaptest_teardown(void);
+
+// Stop the heap from growing past its current size.
+void heaptest_freeze(void);
+
+// Allocate until nothing more fits (largest requests first, down to 1 byte),
+// so that no free space is left in a frozen heap.  Fails the test if the
+// allocator keeps returning blocks without the heap running out.
+void heaptest_use_up(void);
+
+// heaptest_freeze() then heaptest_use_up(), then lift the limit: the next
+// requests are met from new heap space, one block after another.
+void heaptest_fill(void);
+
+// Fill `size` bytes at p with a pattern made from `seed`; find the first
+// byte that no longer holds it (size when all do).
+void heaptest_fill_pattern(void *p, size_t size, unsigned seed);
+size_t heaptest_find_change(const void *p, size_t size, unsigned seed);
+
+// Fail the test unless [p, p + size) is 16-byte aligned and inside the heap.
+void heaptest_assert_block(const void *p, size_t size, const char *what);
+
+// Replay a trace (trace_check) and fail the test with the driver's message
+// if any operation went wrong.  The _file form reads a .rep file first.
+void heaptest_assert_trace(const struct trace *trace);
+void heaptest_assert_trace_file(const char *path);
+
+#endif

@@ -1,0 +1,611 @@
+// Public tests of the sync lab: each primitive's contract, under contention and under TSan.
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "labkit_check.h"
+#include "sync.h"
+#include "sync_test.h"
+
+// ---- Contention: a counter only the lock protects ----
+
+// `counter` is plain on purpose: only the lock under test protects it.  The
+// `inside` detector uses relaxed atomics so that it orders nothing: TSan
+// must see the lock as the only synchronization between the threads.
+static struct {
+    sync_spinlock_t spin;
+    sync_mutex_t mutex;
+    long counter;
+    long rounds;
+    atomic_int inside;
+    atomic_long overlaps;
+} shared;
+
+static void reset_shared(long rounds)
+{
+    memset(&shared, 0, sizeof shared);
+    sync_spin_init(&shared.spin);
+    sync_mutex_init(&shared.mutex);
+    shared.rounds = rounds;
+}
+
+// Read, dawdle, write: a critical section long enough that two threads let
+// in together are seen together.
+static void critical_section(void)
+{
+    if (atomic_fetch_add_explicit(&shared.inside, 1, memory_order_relaxed) != 0)
+        atomic_fetch_add_explicit(&shared.overlaps, 1, memory_order_relaxed);
+    long value = shared.counter;
+    for (volatile int i = 0; i < 20; i++)
+        ;
+    shared.counter = value + 1;
+    atomic_fetch_sub_explicit(&shared.inside, 1, memory_order_relaxed);
+}
+
+static void spin_worker(void *arg, int index)
+{
+    (void)arg, (void)index;
+    for (long i = 0; i < shared.rounds; i++) {
+        sync_spin_lock(&shared.spin);
+        critical_section();
+        sync_spin_unlock(&shared.spin);
+    }
+}
+
+static void mutex_worker(void *arg, int index)
+{
+    (void)arg, (void)index;
+    for (long i = 0; i < shared.rounds; i++) {
+        sync_mutex_lock(&shared.mutex);
+        critical_section();
+        sync_mutex_unlock(&shared.mutex);
+    }
+}
+
+static void check_exclusion(struct crew *crew, int threads)
+{
+    ck_assert_msg(crew_finish_within(crew, 3),
+                  "only %d of %d threads finished within 3 s: expected all (deadlock, or a "
+                  "waiter that is never woken)",
+                  crew_finished(crew), threads);
+    long overlaps = atomic_load(&shared.overlaps);
+    ck_assert_msg(overlaps == 0,
+                  "two threads were inside the critical section at once %ld times: expected never",
+                  overlaps);
+    ck_assert_msg(shared.counter == threads * shared.rounds,
+                  "counter: expected %ld, got %ld (increments lost to overlapping threads)",
+                  threads * shared.rounds, shared.counter);
+}
+
+START_TEST(spin_excludes_under_contention)
+{
+    // Mutual exclusion: 4 threads (twice the cores) each run many short
+    // critical sections under one spinlock; none overlap, no increment is lost.
+    reset_shared(lk_scaled(20000, 10, 5));
+    struct crew crew;
+    crew_start(&crew, 4, spin_worker, NULL);
+    check_exclusion(&crew, 4);
+}
+END_TEST
+
+START_TEST(mutex_excludes_under_contention)
+{
+    // Mutual exclusion: 8 threads pile up on a held mutex, then each runs many
+    // short critical sections; none overlap, no increment is lost.
+    reset_shared(lk_scaled(10000, 10, 5));
+    sync_mutex_lock(&shared.mutex);
+    struct crew crew;
+    crew_start(&crew, 8, mutex_worker, NULL);
+    test_settle(0.02);
+    sync_mutex_unlock(&shared.mutex);
+    check_exclusion(&crew, 8);
+}
+END_TEST
+
+// ---- trylock ----
+
+static sync_spinlock_t try_spin;
+static sync_mutex_t try_mutex;
+
+static void *spin_trylock_from_thread(void *arg)
+{
+    (void)arg;
+    bool taken = sync_spin_trylock(&try_spin);
+    if (taken)
+        sync_spin_unlock(&try_spin);
+    return (void *)(long)taken;
+}
+
+static void *mutex_trylock_from_thread(void *arg)
+{
+    (void)arg;
+    bool taken = sync_mutex_trylock(&try_mutex);
+    if (taken)
+        sync_mutex_unlock(&try_mutex);
+    return (void *)(long)taken;
+}
+
+// Run fn in a new thread and return what it returned.
+static bool in_other_thread(void *(*fn)(void *))
+{
+    pthread_t thread;
+    void *result = NULL;
+    pthread_create(&thread, NULL, fn, NULL);
+    pthread_join(thread, &result);
+    return result != NULL;
+}
+
+START_TEST(spin_trylock_semantics)
+{
+    // sync_spin_trylock takes a free lock, refuses a held one (from the
+    // holder and from another thread), and succeeds again after unlock.
+    sync_spin_init(&try_spin);
+    ck_assert_msg(sync_spin_trylock(&try_spin), "trylock on a free lock: expected true, got false");
+    ck_assert_msg(!sync_spin_trylock(&try_spin), "trylock on a held lock: expected false, got true");
+    ck_assert_msg(!in_other_thread(spin_trylock_from_thread),
+                  "trylock from another thread on a held lock: expected false, got true");
+    sync_spin_unlock(&try_spin);
+    ck_assert_msg(in_other_thread(spin_trylock_from_thread),
+                  "trylock from another thread after unlock: expected true, got false");
+    ck_assert_msg(sync_spin_trylock(&try_spin),
+                  "trylock after the other thread unlocked: expected true, got false");
+    sync_spin_unlock(&try_spin);
+}
+END_TEST
+
+START_TEST(mutex_trylock_semantics)
+{
+    // sync_mutex_trylock takes a free mutex, refuses a held one (from the
+    // holder and from another thread), and succeeds again after unlock.
+    sync_mutex_init(&try_mutex);
+    ck_assert_msg(sync_mutex_trylock(&try_mutex), "trylock on a free mutex: expected true, got false");
+    ck_assert_msg(!sync_mutex_trylock(&try_mutex), "trylock on a held mutex: expected false, got true");
+    ck_assert_msg(!in_other_thread(mutex_trylock_from_thread),
+                  "trylock from another thread on a held mutex: expected false, got true");
+    sync_mutex_unlock(&try_mutex);
+    ck_assert_msg(in_other_thread(mutex_trylock_from_thread),
+                  "trylock from another thread after unlock: expected true, got false");
+    ck_assert_msg(sync_mutex_trylock(&try_mutex),
+                  "trylock after the other thread unlocked: expected true, got false");
+    sync_mutex_unlock(&try_mutex);
+}
+END_TEST
+
+// ---- Blocking: one or a few waiting threads and the main thread ----
+
+static struct {
+    sync_mutex_t mutex;
+    sync_cond_t cond;
+    sync_sem_t sem;
+    int flag;            // plain: only the mutex protects it
+    atomic_int waiting;  // threads about to block
+    atomic_int returned; // threads past the blocking call
+} scene;
+
+static void reset_scene(void)
+{
+    memset(&scene, 0, sizeof scene);
+    sync_mutex_init(&scene.mutex);
+    sync_cond_init(&scene.cond);
+    sync_sem_init(&scene.sem, 0);
+}
+
+static void lock_once(void *arg, int index)
+{
+    (void)arg, (void)index;
+    atomic_fetch_add(&scene.waiting, 1);
+    sync_mutex_lock(&scene.mutex);
+    atomic_fetch_add(&scene.returned, 1);
+    sync_mutex_unlock(&scene.mutex);
+}
+
+static void wait_for_flag(void *arg, int index)
+{
+    (void)arg, (void)index;
+    sync_mutex_lock(&scene.mutex);
+    atomic_fetch_add(&scene.waiting, 1);
+    while (!scene.flag)
+        sync_cond_wait(&scene.cond, &scene.mutex);
+    atomic_fetch_add(&scene.returned, 1);
+    sync_mutex_unlock(&scene.mutex);
+}
+
+static void sem_wait_once(void *arg, int index)
+{
+    (void)arg, (void)index;
+    atomic_fetch_add(&scene.waiting, 1);
+    sync_sem_wait(&scene.sem);
+    atomic_fetch_add(&scene.returned, 1);
+}
+
+START_TEST(mutex_unlock_wakes_waiter)
+{
+    // A thread blocked on a held mutex gets it once the holder unlocks, and
+    // not before: the unlock wakes it.
+    reset_scene();
+    sync_mutex_lock(&scene.mutex);
+    struct crew crew;
+    crew_start(&crew, 1, lock_once, NULL);
+    test_settle(0.05);
+    ck_assert_msg(atomic_load(&scene.returned) == 0,
+                  "the waiter got the mutex while main held it: expected it to block");
+    sync_mutex_unlock(&scene.mutex);
+    ck_assert_msg(crew_finish_within(&crew, 1),
+                  "the waiter was still blocked 1 s after the unlock: expected the unlock to "
+                  "wake it (lk_futex_wake)");
+}
+END_TEST
+
+START_TEST(mutex_waiter_sleeps)
+{
+    // A thread blocked on a held mutex sleeps: it uses under 10% of a CPU
+    // while it waits (a spinning waiter uses all it gets).
+    reset_scene();
+    sync_mutex_lock(&scene.mutex);
+    struct crew crew;
+    crew_start(&crew, 1, lock_once, NULL);
+    test_settle(0.05);
+    ck_assert_msg(atomic_load(&scene.returned) == 0,
+                  "the waiter got the mutex while main held it: expected it to block");
+    double cpu_start = test_thread_cpu(crew.threads[0]), wall_start = test_now();
+    test_settle(0.2);
+    double cpu = test_thread_cpu(crew.threads[0]) - cpu_start, wall = test_now() - wall_start;
+    ck_assert_msg(atomic_load(&scene.returned) == 0 && cpu_start >= 0 && cpu >= 0,
+                  "the waiter got the mutex while main held it: expected it to block");
+    ck_assert_msg(cpu < 0.1 * wall,
+                  "the blocked waiter used %.0f ms of CPU in %.0f ms: expected under 10%% (sleep "
+                  "in lk_futex_wait, do not spin)",
+                  cpu * 1e3, wall * 1e3);
+    sync_mutex_unlock(&scene.mutex);
+    ck_assert_msg(crew_finish_within(&crew, 1),
+                  "the waiter was still blocked 1 s after the unlock: expected the unlock to wake it");
+}
+END_TEST
+
+START_TEST(cond_wait_releases_mutex)
+{
+    // While a thread waits on a condition variable, the mutex it held is
+    // free: another thread can take it.
+    reset_scene();
+    struct crew crew;
+    crew_start(&crew, 1, wait_for_flag, NULL);
+    ck_assert_msg(test_wait_for(&scene.waiting, 1, 1), "the waiter never got the mutex");
+    bool taken = false;
+    double deadline = test_now() + test_patience(1);
+    while (!(taken = sync_mutex_trylock(&scene.mutex)) && test_now() < deadline)
+        test_settle(0.0005);
+    ck_assert_msg(taken,
+                  "main could not take the mutex for 1 s while the other thread waited on the "
+                  "condition variable: expected sync_cond_wait to release it");
+    scene.flag = 1;
+    sync_mutex_unlock(&scene.mutex);
+    sync_cond_signal(&scene.cond); // after the unlock: the waiter wakes to a free mutex
+    ck_assert_msg(crew_finish_within(&crew, 1),
+                  "the waiter did not return within 1 s of the signal: expected it to wake");
+}
+END_TEST
+
+START_TEST(cond_signal_wakes_waiter)
+{
+    // sync_cond_signal wakes a waiting thread, whose wait returns only once
+    // it has the mutex again.
+    reset_scene();
+    struct crew crew;
+    crew_start(&crew, 1, wait_for_flag, NULL);
+    ck_assert_msg(test_wait_for(&scene.waiting, 1, 1), "the waiter never got the mutex");
+    sync_mutex_lock(&scene.mutex); // taken once the waiter's wait released it
+    scene.flag = 1;
+    sync_cond_signal(&scene.cond);
+    test_settle(0.05);
+    ck_assert_msg(atomic_load(&scene.returned) == 0,
+                  "sync_cond_wait returned while main held the mutex: expected it to reacquire "
+                  "the mutex before returning");
+    sync_mutex_unlock(&scene.mutex);
+    ck_assert_msg(crew_finish_within(&crew, 1),
+                  "the waiter did not return within 1 s of the signal: expected the signal to "
+                  "wake it");
+}
+END_TEST
+
+START_TEST(cond_broadcast_wakes_all)
+{
+    // sync_cond_broadcast wakes every waiting thread (4 here), and each
+    // returns holding the mutex.
+    reset_scene();
+    struct crew crew;
+    crew_start(&crew, 4, wait_for_flag, NULL);
+    ck_assert_msg(test_wait_for(&scene.waiting, 4, 1), "the waiters never all got the mutex");
+    sync_mutex_lock(&scene.mutex); // taken once the last waiter's wait released it
+    scene.flag = 1;
+    sync_cond_broadcast(&scene.cond);
+    test_settle(0.05);
+    ck_assert_msg(atomic_load(&scene.returned) == 0,
+                  "sync_cond_wait returned while main held the mutex: expected it to reacquire "
+                  "the mutex before returning");
+    sync_mutex_unlock(&scene.mutex);
+    ck_assert_msg(crew_finish_within(&crew, 1),
+                  "%d of 4 waiters returned within 1 s of the broadcast: expected all 4",
+                  crew_finished(&crew));
+}
+END_TEST
+
+// ---- Semaphore ----
+
+START_TEST(sem_counts_and_trywait)
+{
+    // A semaphore counts: from 3, three trywaits succeed and the fourth fails;
+    // two posts allow exactly two more takes.
+    sync_sem_t sem;
+    sync_sem_init(&sem, 3);
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(sync_sem_trywait(&sem), "trywait at count %d: expected true, got false", 3 - i);
+    ck_assert_msg(!sync_sem_trywait(&sem), "trywait at count 0: expected false, got true");
+    sync_sem_post(&sem);
+    sync_sem_post(&sem);
+    sync_sem_wait(&sem); // count 2: must not block
+    ck_assert_msg(sync_sem_trywait(&sem), "trywait at count 1: expected true, got false");
+    ck_assert_msg(!sync_sem_trywait(&sem), "trywait at count 0: expected false, got true");
+}
+END_TEST
+
+START_TEST(sem_wait_blocks_at_zero)
+{
+    // sync_sem_wait at count 0 blocks until a post, which wakes it and is
+    // used up by it.
+    reset_scene();
+    struct crew crew;
+    crew_start(&crew, 1, sem_wait_once, NULL);
+    test_settle(0.05);
+    ck_assert_msg(atomic_load(&scene.returned) == 0,
+                  "sync_sem_wait returned at count 0: expected it to block until a post");
+    sync_sem_post(&scene.sem);
+    ck_assert_msg(crew_finish_within(&crew, 1),
+                  "the waiter was still blocked 1 s after sync_sem_post: expected the post to wake it");
+    ck_assert_msg(!sync_sem_trywait(&scene.sem),
+                  "count after one post and one wait: expected 0, but trywait succeeded");
+}
+END_TEST
+
+// ---- Bounded buffer ----
+
+enum { PRODUCERS = 2, CONSUMERS = 2, ITEMS_MAX = 5000 };
+
+// Items are producer * ITEMS_MAX + sequence + 1, so each names its origin.
+static struct {
+    sync_buffer_t buffer;
+    long slots[4];
+    long items; // per producer
+    atomic_uchar seen[PRODUCERS][ITEMS_MAX];
+    atomic_long strangers;    // items no producer put
+    atomic_long out_of_order; // a producer's items seen by a consumer out of order
+} flow;
+
+static void producer(void *arg, int index)
+{
+    (void)arg;
+    for (long i = 0; i < flow.items; i++)
+        sync_buffer_put(&flow.buffer, index * ITEMS_MAX + i + 1);
+}
+
+static void consumer(void *arg, int index)
+{
+    (void)arg, (void)index;
+    long last[PRODUCERS] = { 0 };
+    for (long n = 0; n < flow.items * PRODUCERS / CONSUMERS; n++) {
+        long item = sync_buffer_get(&flow.buffer) - 1;
+        long from = item / ITEMS_MAX, sequence = item % ITEMS_MAX;
+        if (item < 0 || from >= PRODUCERS || sequence >= flow.items) {
+            atomic_fetch_add_explicit(&flow.strangers, 1, memory_order_relaxed);
+            continue;
+        }
+        if (sequence + 1 <= last[from])
+            atomic_fetch_add_explicit(&flow.out_of_order, 1, memory_order_relaxed);
+        last[from] = sequence + 1;
+        atomic_fetch_add_explicit(&flow.seen[from][sequence], 1, memory_order_relaxed);
+    }
+}
+
+START_TEST(buffer_delivers_every_item)
+{
+    // Producer/consumer: 2 producers and 2 consumers through a 4-slot buffer;
+    // every item arrives exactly once, each producer's in order.
+    memset(&flow, 0, sizeof flow);
+    flow.items = lk_scaled(ITEMS_MAX, 10, 5);
+    sync_buffer_init(&flow.buffer, flow.slots, 4);
+    struct crew producers, consumers;
+    crew_start(&consumers, CONSUMERS, consumer, NULL);
+    crew_start(&producers, PRODUCERS, producer, NULL);
+    ck_assert_msg(crew_finish_within(&producers, 3) && crew_finish_within(&consumers, 1),
+                  "%d of %d producers and %d of %d consumers finished within 3 s: expected all "
+                  "(a lost wake-up, or a full/empty buffer nobody signals)",
+                  crew_finished(&producers), PRODUCERS, crew_finished(&consumers), CONSUMERS);
+    long strangers = atomic_load(&flow.strangers);
+    ck_assert_msg(strangers == 0, "consumers got %ld items no producer put: expected none", strangers);
+    long missing = 0, repeated = 0;
+    for (int p = 0; p < PRODUCERS; p++)
+        for (long i = 0; i < flow.items; i++) {
+            int seen = atomic_load(&flow.seen[p][i]);
+            missing += seen == 0;
+            repeated += seen > 1;
+        }
+    ck_assert_msg(missing == 0 && repeated == 0,
+                  "of %ld items, %ld never arrived and %ld arrived more than once: expected each "
+                  "exactly once",
+                  PRODUCERS * flow.items, missing, repeated);
+    long disorder = atomic_load(&flow.out_of_order);
+    ck_assert_msg(disorder == 0,
+                  "a consumer saw a producer's items out of order %ld times: expected FIFO order",
+                  disorder);
+}
+END_TEST
+
+#ifdef LK_EXPLORE
+// ---- Forced schedules (explore build only: see ../common/README.md) ----
+#include "lk_sched.h"
+
+// Every scenario runs 20 seeds under each strategy.  The broken variants
+// these catch fail on several of them, so a fixed seed set is enough.
+static const struct lk_explore_opts explore_opts = {
+    .seeds = 20, .strategies = LK_RANDOM | LK_PCT, .step_budget = 20000, .pct_depth = 3
+};
+
+static void explore(const char *name, void (*scenario)(void *))
+{
+    char *report = NULL;
+    int failed = lk_explore(name, scenario, NULL, &explore_opts, &report);
+    ck_assert_msg(failed == 0, "%d of %d forced schedules failed: expected none.\n%s", failed,
+                  2 * explore_opts.seeds, report ? report : "");
+    free(report);
+}
+
+// A critical section the scheduler can interrupt: `inside` goes through the
+// layer, so every schedule can try to run another thread in the middle.
+struct explore_lock_scene {
+    sync_spinlock_t spin;
+    sync_mutex_t mutex;
+    atomic_uint inside;
+    int counter;
+};
+
+static void explore_critical_section(struct explore_lock_scene *scene)
+{
+    unsigned before = lk_atomic_fetch_add(&scene->inside, 1);
+    lk_explore_check(before == 0, "two threads inside the critical section at once");
+    scene->counter++;
+    lk_atomic_fetch_sub(&scene->inside, 1);
+}
+
+static void *explore_spin_thread(void *arg)
+{
+    for (int i = 0; i < 2; i++) {
+        sync_spin_lock(&((struct explore_lock_scene *)arg)->spin);
+        explore_critical_section(arg);
+        sync_spin_unlock(&((struct explore_lock_scene *)arg)->spin);
+    }
+    return NULL;
+}
+
+static void *explore_mutex_thread(void *arg)
+{
+    for (int i = 0; i < 2; i++) {
+        sync_mutex_lock(&((struct explore_lock_scene *)arg)->mutex);
+        explore_critical_section(arg);
+        sync_mutex_unlock(&((struct explore_lock_scene *)arg)->mutex);
+    }
+    return NULL;
+}
+
+// Three threads take the lock twice each; afterwards the counter says 6.
+static void explore_three_lockers(void *(*thread)(void *))
+{
+    struct explore_lock_scene scene;
+    memset(&scene, 0, sizeof scene);
+    sync_spin_init(&scene.spin);
+    sync_mutex_init(&scene.mutex);
+    lk_thread_t threads[3];
+    for (int i = 0; i < 3; i++)
+        lk_thread_create(&threads[i], thread, &scene);
+    for (int i = 0; i < 3; i++)
+        lk_thread_join(threads[i], NULL);
+    lk_explore_check(scene.counter == 6, "counter: expected 6, got %d", scene.counter);
+}
+
+static void explore_spin_scenario(void *arg)
+{
+    (void)arg;
+    explore_three_lockers(explore_spin_thread);
+}
+
+static void explore_mutex_scenario(void *arg)
+{
+    (void)arg;
+    explore_three_lockers(explore_mutex_thread);
+}
+
+START_TEST(explore_spin_excludes)
+{
+    // Forced schedules: 3 threads take the spinlock twice each; on every
+    // seed no two are ever inside at once.
+    explore("spin_excludes", explore_spin_scenario);
+}
+END_TEST
+
+START_TEST(explore_mutex_excludes)
+{
+    // Forced schedules: 3 threads take the mutex twice each; on every seed
+    // no two are inside at once and no waiter sleeps forever.
+    explore("mutex_excludes", explore_mutex_scenario);
+}
+END_TEST
+
+struct explore_cond_scene {
+    sync_mutex_t mutex;
+    sync_cond_t cond;
+    int flag; // protected by mutex
+};
+
+static void *explore_cond_waiter(void *arg)
+{
+    struct explore_cond_scene *scene = arg;
+    sync_mutex_lock(&scene->mutex);
+    while (!scene->flag)
+        sync_cond_wait(&scene->cond, &scene->mutex);
+    sync_mutex_unlock(&scene->mutex);
+    return NULL;
+}
+
+static void *explore_cond_signaller(void *arg)
+{
+    struct explore_cond_scene *scene = arg;
+    sync_mutex_lock(&scene->mutex);
+    scene->flag = 1;
+    sync_cond_signal(&scene->cond);
+    sync_mutex_unlock(&scene->mutex);
+    return NULL;
+}
+
+static void explore_cond_scenario(void *arg)
+{
+    (void)arg;
+    struct explore_cond_scene scene;
+    memset(&scene, 0, sizeof scene);
+    sync_mutex_init(&scene.mutex);
+    sync_cond_init(&scene.cond);
+    lk_thread_t waiter, signaller;
+    lk_thread_create(&waiter, explore_cond_waiter, &scene);
+    lk_thread_create(&signaller, explore_cond_signaller, &scene);
+    lk_thread_join(waiter, NULL);
+    lk_thread_join(signaller, NULL);
+}
+
+START_TEST(explore_cond_signal)
+{
+    // Forced schedules: one thread waits for a flag, another sets it and
+    // signals; on every seed the waiter wakes (no lost wake-up, no deadlock).
+    explore("cond_signal", explore_cond_scenario);
+}
+END_TEST
+#endif
+
+Suite *lk_suite(void)
+{
+    Suite *suite = suite_create("sync-public");
+    LK_ADD(suite, spin_excludes_under_contention);
+    LK_ADD(suite, spin_trylock_semantics);
+    LK_ADD(suite, mutex_excludes_under_contention);
+    LK_ADD(suite, mutex_trylock_semantics);
+    LK_ADD(suite, mutex_unlock_wakes_waiter);
+    LK_ADD(suite, mutex_waiter_sleeps);
+    LK_ADD(suite, cond_wait_releases_mutex);
+    LK_ADD(suite, cond_signal_wakes_waiter);
+    LK_ADD(suite, cond_broadcast_wakes_all);
+    LK_ADD(suite, sem_counts_and_trywait);
+    LK_ADD(suite, sem_wait_blocks_at_zero);
+    LK_ADD(suite, buffer_delivers_every_item);
+#ifdef LK_EXPLORE
+    LK_ADD(suite, explore_spin_excludes);
+    LK_ADD(suite, explore_mutex_excludes);
+    LK_ADD(suite, explore_cond_signal);
+#endif
+    return suite;
+}

@@ -1,0 +1,194 @@
+#!/bin/sh
+# The explore scheduler's own tests: builds tests/sched/cases.c and
+# check_suite.c (explore, normal, TSan builds), checks that each bug is found,
+# reported and replayed, and that correct code passes every seed.
+# Exits non-zero on any failure.  Usage: tests/sched/run.sh [-v]
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+COMMON=$ROOT/labs/common
+HERE=$ROOT/tests/sched
+VERBOSE=${1:-}
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/lk-sched.XXXXXX")
+trap 'rm -rf "$OUT"' EXIT INT TERM
+FAILED=0
+LIB="$COMMON/lk_atomic.c $COMMON/lk_sched.c $COMMON/lk_explore.c $COMMON/lk_mutex.c"
+CFLAGS="-std=gnu11 -g -Wall -Wextra -Werror -I$COMMON"
+
+pass() { echo "ok   $*"; }
+fail() { echo "FAIL $*"; FAILED=1; }
+
+# expect FILE TEXT...: every TEXT occurs in FILE.
+expect() {
+    file=$1; shift
+    for text in "$@"; do
+        grep -qF -- "$text" "$file" || { fail "$(basename "$file"): no '$text'"; return 1; }
+    done
+    return 0
+}
+
+# field FILE NAME: the value of NAME=... on the result line.
+field() { sed -n "s/^result .* $2=\([0-9.]*\).*/\1/p" "$1" | head -n 1; }
+
+echo "== build (gcc and clang, explore and normal, -Werror)"
+for cc in gcc clang; do
+    for mode in explore normal; do
+        flag=; [ $mode = explore ] && flag=-DLK_EXPLORE
+        # Valgrind 3.19 cannot read clang 14's default DWARF 5.
+        $cc $CFLAGS -gdwarf-4 $flag "$HERE/cases.c" $LIB -pthread -o "$OUT/cases-$mode-$cc" ||
+            fail "build cases ($cc, $mode)"
+        $cc $CFLAGS -gdwarf-4 $flag -I"$ROOT/grader/runner" "$ROOT/grader/runner/runner.c" \
+            "$HERE/check_suite.c" $LIB $(pkg-config --cflags --libs check) -pthread \
+            -o "$OUT/suite-$mode-$cc" || fail "build check_suite ($cc, $mode)"
+    done
+done
+[ $FAILED = 0 ] || exit 1
+pass "builds warning-free"
+X=$OUT/cases-explore-gcc
+N=$OUT/cases-normal-gcc
+
+# run BIN NAME SEEDS STRATEGY: run one scenario, output in $OUT/NAME-STRATEGY.txt
+run() {
+    log=$OUT/$2-$4.txt
+    "$1" "$2" "$3" "$4" >"$log" 2>&1
+    [ -n "$VERBOSE" ] && cat "$log"
+    echo "$log"
+}
+
+SUMMARY=$OUT/summary
+printf '%-26s %-10s %-10s %s\n' scenario random pct "ms/seed (random, pct)" >"$SUMMARY"
+# measure NAME SEEDS: failing fractions per strategy, into the summary.
+measure() {
+    r=$(run "$X" "$1" "$2" random); p=$(run "$X" "$1" "$2" pct)
+    printf '%-26s %-10s %-10s %s, %s\n' "$1" "$(field "$r" failed)/$2" "$(field "$p" failed)/$2" \
+        "$(echo "$(field "$r" ms) $2" | awk '{printf "%.2f", $1/$2}')" \
+        "$(echo "$(field "$p" ms) $2" | awk '{printf "%.2f", $1/$2}')" >>"$SUMMARY"
+}
+
+echo "== (1) a non-atomic test-then-set lock fails on many seeds"
+for name in tas_lock_2 tas_lock_3 tas_lock_2_inside tas_lock_3_inside; do
+    measure $name 100
+    log=$OUT/$name-random.txt
+    f=$(field "$log" failed)
+    if [ "$f" -ge 30 ]; then pass "$name: random fails $f/100 seeds"; else fail "$name: random fails only $f/100"; fi
+    expect "$log" "check failed:" "last steps (step, thread, operation, address, value):" \
+        "replay: LK_SEED=" && pass "$name: report has reason, trace and replay line"
+done
+log=$(run "$N" tas_lock_2 200 both)
+echo "     plain stress, real threads: tas_lock_2 fails $(field "$log" failed)/200 runs"
+log=$(run "$N" tas_lock_3 200 both)
+echo "     plain stress, real threads: tas_lock_3 fails $(field "$log" failed)/200 runs"
+
+echo "== (2) correct locks pass every seed"
+for name in cas_spinlock cas_spinlock_busy futex_mutex ordered_mutexes; do
+    measure $name 50
+    for s in random pct; do
+        f=$(field "$OUT/$name-$s.txt" failed)
+        if [ "$f" = 0 ]; then pass "$name: 0/50 $s seeds fail"; else fail "$name: $f/50 $s seeds fail"; cat "$OUT/$name-$s.txt"; fi
+    done
+done
+
+echo "== (3) replay: the same seed, the same trace, 10 of 10 times"
+log=$OUT/tas_lock_2-random.txt
+line=$(grep -m1 '^replay: ' "$log")
+seed=$(echo "$line" | sed 's/.*LK_SEED=\([0-9]*\).*/\1/')
+hash=$(echo "$line" | sed 's/.*LK_TRACE_HASH=\([0-9a-f]*\).*/\1/')
+same=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    LK_SEED=$seed LK_STRATEGY=random LK_TRACE_HASH=$hash "$X" tas_lock_2 100 random >"$OUT/replay" 2>&1
+    got=$(sed -n 's/.*seed [0-9]* random: .*trace hash \([0-9a-f]*\)$/\1/p' "$OUT/replay")
+    [ "$got" = "$hash" ] && ! grep -q "replay diverged" "$OUT/replay" && same=$((same + 1))
+done
+if [ $same = 10 ]; then pass "seed $seed replays with trace hash $hash 10/10 times"; else fail "replay matched $same/10"; fi
+LK_SEED=$seed LK_STRATEGY=random LK_TRACE_HASH=0123 "$X" tas_lock_2 100 random >"$OUT/replay" 2>&1
+expect "$OUT/replay" "replay diverged" && pass "a wrong LK_TRACE_HASH is reported as a divergence"
+# A PCT failure replays too (its k is measured again).
+log=$(run "$X" batch 200 pct)
+line=$(grep -m1 '^replay: ' "$log")
+if [ -n "$line" ]; then
+    seed=$(echo "$line" | sed 's/.*LK_SEED=\([0-9]*\).*/\1/')
+    hash=$(echo "$line" | sed 's/.*LK_TRACE_HASH=\([0-9a-f]*\).*/\1/')
+    LK_SEED=$seed LK_STRATEGY=pct "$X" batch 200 pct >"$OUT/replay" 2>&1
+    expect "$OUT/replay" "trace hash $hash" "failed=1" && pass "pct seed $seed replays"
+else
+    fail "batch: PCT found no failure to replay"
+fi
+
+echo "== (4) a lost wakeup is a deadlock, with thread states"
+measure lost_wakeup 100
+log=$OUT/lost_wakeup-random.txt
+expect "$log" "deadlock: every thread is blocked" "T0 (main): joining T1" \
+    "T1: blocked on futex at word (sleeping while it holds 0)" "futex_wait word" &&
+    pass "lost_wakeup: deadlock report names the futex and the join"
+
+echo "== (5) a livelock hits the step budget"
+log=$(run "$X" livelock 10 both)
+expect "$log" "step budget exhausted" "20001 steps" "T1: runnable" "T2: runnable" \
+    "(stopped after a slow failure)" && pass "livelock: budget of 20000 reported, runs stopped"
+log=$(run "$X" livelock_default_budget 10 random)
+expect "$log" "200001 steps" && pass "livelock: default budget 200000 in $(field "$log" ms) ms"
+
+echo "== (6) ABBA with lk_mutex is a deadlock cycle naming both mutexes"
+measure abba 100
+log=$OUT/abba-random.txt
+expect "$log" "deadlock: every thread is blocked" "waiting for mutex A held by T" \
+    "waiting for mutex B held by T" "cycle: T1 -> T2 -> T1" && pass "abba: cycle reported"
+
+echo "== more: PCT finds a deep ordering bug random misses; crashes; hangs"
+measure batch 200
+r=$(field "$OUT/batch-random.txt" failed); p=$(field "$OUT/batch-pct.txt" failed)
+if [ "$p" -gt "$r" ]; then pass "batch: pct $p/200 > random $r/200"; else fail "batch: pct $p, random $r"; fi
+log=$(run "$X" crash 5 random)
+expect "$log" "crashed: signal 11" "store" && pass "a crashing run is reported with its trace"
+log=$OUT/hang.txt
+LK_RUN_TIMEOUT=0.3 "$N" hang 3 both >"$log" 2>&1
+expect "$log" "timed out after 0.3 s" "failed=1" && pass "normal build: a hung run times out (0.3 s)"
+
+echo "== inside Check (runner.c), one case per process"
+S=$OUT/suite-explore-gcc
+"$S" futex_mutex_counts_exactly >"$OUT/c1" 2>&1 && pass "explore: futex_mutex_counts_exactly passes" ||
+    { fail "explore: futex_mutex_counts_exactly"; cat "$OUT/c1"; }
+"$S" abba_deadlock_is_reported_as_a_cycle >"$OUT/c2" 2>&1 && pass "explore: abba case passes" ||
+    { fail "explore: abba case"; cat "$OUT/c2"; }
+if "$S" test_then_set_lock_counts_exactly >"$OUT/c3" 2>&1; then
+    fail "explore: test_then_set_lock_counts_exactly should fail"
+else
+    expect "$OUT/c3" "check failed: counter: expected 9" "replay: LK_SEED=" \
+        "test_then_set_lock_counts_exactly" && pass "explore: broken lock fails, report in the message"
+fi
+CK_FORK=no "$S" futex_mutex_counts_exactly >"$OUT/c4" 2>&1 && pass "explore: CK_FORK=no works" ||
+    fail "explore: CK_FORK=no"
+"$OUT/suite-normal-gcc" futex_mutex_counts_exactly >"$OUT/c5" 2>&1 &&
+    pass "normal: futex_mutex_counts_exactly passes" || fail "normal: futex_mutex_counts_exactly"
+
+echo "== normal build under TSan and Valgrind: quiet on correct code"
+if cc $CFLAGS -fsanitize=thread "$HERE/cases.c" $LIB -pthread -o "$OUT/cases-tsan" 2>"$OUT/tsan-build"; then
+    tsan_run() { TSAN_OPTIONS=exitcode=66 LK_TOOL=tsan "$OUT/cases-tsan" "$@"; }
+    tsan_run futex_mutex 5 both >/dev/null 2>&1 || tsan_run() { TSAN_OPTIONS=exitcode=66 LK_TOOL=tsan setarch -R "$OUT/cases-tsan" "$@"; }
+    for name in cas_spinlock futex_mutex ordered_mutexes tas_lock_2; do
+        tsan_run $name 50 both >"$OUT/tsan-$name" 2>&1
+        if grep -q "ThreadSanitizer" "$OUT/tsan-$name" || [ "$(field "$OUT/tsan-$name" failed)" != 0 ]; then
+            fail "tsan: $name"; head -30 "$OUT/tsan-$name"
+        else
+            pass "tsan: $name clean ($(field "$OUT/tsan-$name" seeds) seeds asked, scaled /5)"
+        fi
+    done
+else
+    fail "tsan build"; cat "$OUT/tsan-build"
+fi
+if command -v valgrind >/dev/null; then
+    for name in futex_mutex ordered_mutexes; do
+        LK_TOOL=memcheck valgrind -q --error-exitcode=97 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect "$N" $name 20 both >"$OUT/vg-$name" 2>&1
+        rc=$?
+        if [ $rc = 0 ] && [ "$(field "$OUT/vg-$name" failed)" = 0 ]; then
+            pass "memcheck: $name clean"
+        else
+            fail "memcheck: $name (rc $rc)"; head -30 "$OUT/vg-$name"
+        fi
+    done
+fi
+
+echo "== failing seeds per strategy (explore build)"
+cat "$SUMMARY"
+[ $FAILED = 0 ] && echo "all scheduler tests passed" || echo "some scheduler tests FAILED"
+exit $FAILED
