@@ -17,15 +17,14 @@
 #include "manifest.h"
 #include "report.h"
 #include "sandbox.h"
+#include "submission.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { EXIT_UNCHANGED = 3, EXIT_LAB_ERROR = 4, MAX_DIRS = 512, MAX_DEPTH = 4 };
-enum archive_kind { NOT_ARCHIVE, ARCHIVE_TAR, ARCHIVE_ZIP };
+enum { EXIT_UNCHANGED = 3, EXIT_LAB_ERROR = 4 };
 
 // A submission's record, kept in OUTDIR/<student>/grade.txt.
 struct summary {
@@ -163,23 +161,6 @@ static int tools_mask(const struct manifest *m, const char *list, unsigned *mask
     return 0;
 }
 
-static enum archive_kind archive_kind(const char *name, size_t *stem)
-{
-    static const struct { const char *suffix; enum archive_kind kind; } kinds[] = {
-        {".tar.gz", ARCHIVE_TAR}, {".tgz", ARCHIVE_TAR}, {".tar.xz", ARCHIVE_TAR},
-        {".tar.bz2", ARCHIVE_TAR}, {".tar", ARCHIVE_TAR}, {".zip", ARCHIVE_ZIP},
-    };
-    size_t n = strlen(name);
-    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
-        size_t k = strlen(kinds[i].suffix);
-        if (n > k && strcmp(name + n - k, kinds[i].suffix) == 0) {
-            *stem = n - k;
-            return kinds[i].kind;
-        }
-    }
-    return NOT_ARCHIVE;
-}
-
 // The submissions in b->dir, sorted by name.  A folder wins over an archive
 // of the same student; anything else is skipped with a warning.
 static int list_students(struct batch *b)
@@ -200,7 +181,7 @@ static int list_students(struct batch *b)
         enum archive_kind kind = NOT_ARCHIVE;
         int usable = name[0] != '.' && strcmp(path, b->out) != 0 && lstat(path, &st) == 0 &&
                      (S_ISDIR(st.st_mode) ||
-                      (S_ISREG(st.st_mode) && (kind = archive_kind(name, &stem)) != NOT_ARCHIVE));
+                      (S_ISREG(st.st_mode) && (kind = submission_archive_kind(name, &stem)) != NOT_ARCHIVE));
         char *student = strndup(name, stem);
         for (int k = 0; usable && k < b->count; k++)
             if (strcmp(b->students[k].name, student) == 0) {
@@ -222,213 +203,6 @@ static int list_students(struct batch *b)
     free(entries);
     free(dir);
     return 0;
-}
-
-// Run tar or unzip in the sandbox: it may read `readable` and write only in
-// `writable`.  Returns 0 when the command exited 0.
-static int run_tool(const struct batch *b, char **argv, const char *readable,
-                    const char *writable, const char *log)
-{
-    char *env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", NULL};
-    const char *ro[] = {readable, NULL};
-    const char *rw[] = {writable, NULL};
-    struct sandbox_spec spec = {
-        .argv = argv, .env = env, .cwd = writable, .read_only = ro, .writable = rw,
-        .wall_seconds = 120, .cpu_seconds = 120, .memory_mb = 1024, .memory_by_rss = 1,
-        .output_keep = 4 << 20, .output_max = 16 << 20, .output_path = log,
-        .use_bwrap = b->grade.use_bwrap,
-    };
-    struct sandbox_result res;
-    return sandbox_exec(&spec, &res) == 0 && res.started && !res.timed_out &&
-                   !res.output_exceeded && WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0
-               ? 0
-               : -1;
-}
-
-// Refuse member names that are absolute or climb out with "..".
-static int names_are_safe(const char *listing, struct buf *why)
-{
-    for (const char *line = listing; line && *line;) {
-        size_t len = strcspn(line, "\n");
-        char *name = strndup(line, len);
-        int bad = name[0] == '/';
-        for (char *save = NULL, *part = strtok_r(name, "/", &save); part && !bad;
-             part = strtok_r(NULL, "/", &save))
-            bad = strcmp(part, "..") == 0;
-        if (bad)
-            buf_printf(why, "the archive was refused: member '%.*s' is an absolute path or "
-                            "contains '..'", (int)len, line);
-        free(name);
-        if (bad)
-            return 0;
-        line = line[len] ? line + len + 1 : NULL;
-    }
-    return 1;
-}
-
-// Refuse symbolic and hard links: a link followed by a member written through
-// it could put files outside the folder the archive is unpacked in.
-static int has_links(const char *long_listing, struct buf *why)
-{
-    for (const char *line = long_listing; line && *line;) {
-        if ((line[0] == 'l' || line[0] == 'h') && (line[1] == 'r' || line[1] == '-')) {
-            buf_printf(why, "the archive was refused: it holds a link (%.*s)",
-                       (int)strcspn(line, "\n"), line);
-            return 1;
-        }
-        line = strchr(line, '\n');
-        line = line ? line + 1 : NULL;
-    }
-    return 0;
-}
-
-// Unpack an archive into `into` (created here), after checking its members.
-static int unpack(const struct batch *b, const struct student *st, const char *into,
-                  struct buf *why)
-{
-    int zip = st->archive == ARCHIVE_ZIP;
-    char *names_argv[] = {zip ? "unzip" : "tar", zip ? "-Z1" : "-tf", st->path, NULL};
-    char *long_argv[] = {zip ? "unzip" : "tar", zip ? "-Z" : "-tvf", st->path, NULL};
-    char *unpack_argv[] = {zip ? "unzip" : "tar", zip ? "-qo" : "--no-same-owner",
-                           zip ? st->path : "--no-same-permissions", zip ? "-d" : "-xf",
-                           zip ? (char *)into : st->path, zip ? NULL : "-C", (char *)into, NULL};
-    char *log = xasprintf("%s.log", into);
-    char *names = NULL, *details = NULL;
-    int rc = -1;
-    dir_remove(into);
-    dir_make(into);
-    if (run_tool(b, names_argv, st->path, into, log) != 0 || !(names = file_read(log, 4 << 20, NULL, NULL)) ||
-        run_tool(b, long_argv, st->path, into, log) != 0 || !(details = file_read(log, 4 << 20, NULL, NULL)))
-        buf_printf(why, "cannot read the archive %s: is it a valid %s file?", path_base(st->path),
-                   zip ? "zip" : "tar");
-    else if (names_are_safe(names, why) && !has_links(details, why)) {
-        rc = run_tool(b, unpack_argv, st->path, into, log);
-        if (rc != 0)
-            buf_printf(why, "cannot unpack the archive %s", path_base(st->path));
-    }
-    unlink(log);
-    free(log);
-    free(names);
-    free(details);
-    return rc;
-}
-
-// How many of the submitted files `dir` holds.
-static int submitted_files_in(const struct manifest *m, const char *dir)
-{
-    int found = 0;
-    for (int i = 0; i < m->submit_count; i++) {
-        char *path = path_join(dir, m->submit[i]);
-        struct stat st;
-        found += lstat(path, &st) == 0 && S_ISREG(st.st_mode);
-        free(path);
-    }
-    return found;
-}
-
-// The folder holding the submitted files: the top, or the shallowest folder
-// below it with all of them (an archive often wraps them in a folder, a
-// repository in starter/LAB), else the shallowest with some of them.
-static char *find_root(const struct manifest *m, const char *top)
-{
-    char *queue[MAX_DIRS];
-    int depth[MAX_DIRS], head = 0, tail = 0;
-    char *found = NULL, *partial = NULL;
-    queue[tail] = xstrdup(top);
-    depth[tail++] = 0;
-    for (; head < tail && !found; head++) {
-        int n = submitted_files_in(m, queue[head]);
-        if (n == m->submit_count)
-            found = xstrdup(queue[head]);
-        else if (n > 0 && !partial)
-            partial = xstrdup(queue[head]);
-        struct dirent **entries;
-        int count = depth[head] < MAX_DEPTH ? scandir(queue[head], &entries, NULL, alphasort) : -1;
-        for (int i = 0; i < count; i++) {
-            char *path = path_join(queue[head], entries[i]->d_name);
-            struct stat st;
-            if (entries[i]->d_name[0] != '.' && strcmp(entries[i]->d_name, "__MACOSX") != 0 &&
-                tail < MAX_DIRS && lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-                depth[tail] = depth[head] + 1;
-                queue[tail++] = path;
-            } else {
-                free(path);
-            }
-            free(entries[i]);
-        }
-        if (count >= 0)
-            free(entries);
-    }
-    for (int i = 0; i < tail; i++)
-        free(queue[i]);
-    if (found) {
-        free(partial);
-        return found;
-    }
-    return partial ? partial : xstrdup(top);
-}
-
-static long newest_seen;
-
-static int note_time(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    if (ftw->level > 0 && path[ftw->base] == '.')
-        return flag == FTW_D ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
-    if (flag == FTW_F && S_ISREG(st->st_mode) && st->st_mtime > newest_seen)
-        newest_seen = st->st_mtime;
-    return FTW_CONTINUE;
-}
-
-// The newest modification time of a file in the folder, hidden ones aside.
-static long newest_file_time(const char *dir)
-{
-    newest_seen = 0;
-    nftw(dir, note_time, 32, FTW_PHYS | FTW_ACTIONRETVAL);
-    return newest_seen;
-}
-
-// 64-bit FNV-1a: enough to notice a change; nobody gains by forcing a match.
-static void hash_bytes(uint64_t *h, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++)
-        *h = (*h ^ p[i]) * 0x100000001b3ull;
-}
-
-static void hash_file(uint64_t *h, const char *dir, const char *name)
-{
-    char *path = path_join(dir, name);
-    size_t len = 0;
-    char *data = file_read(path, 256u << 20, &len, NULL);
-    hash_bytes(h, name, strlen(name) + 1);
-    hash_bytes(h, data ? data : "(missing)", data ? len : 10);
-    hash_bytes(h, "", 1);
-    free(data);
-    free(path);
-}
-
-// What a grade depends on: the grader, its options, the lab, the submission.
-static void submission_hash(const struct batch *b, const char *root, char out[32])
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    const struct manifest *m = &b->m;
-    char *options = xasprintf("batch 1\n%s\n%s\n%s\n%s\n%d", b->tools ? b->tools : "",
-                              b->grade.only_case ? b->grade.only_case : "", b->cc,
-                              b->report.hidden_visibility, b->grade.use_bwrap);
-    hash_bytes(&h, options, strlen(options) + 1);
-    hash_file(&h, "/proc/self", "exe");
-    hash_file(&h, b->kit, "grader/runner/runner.c");
-    hash_file(&h, b->kit, "grader/runner/labkit_check.h");
-    hash_file(&h, m->dir, "lab.conf");
-    for (int i = 0; i < m->suite_count; i++)
-        if (m->suites[i].present)
-            hash_file(&h, m->dir, m->suites[i].path);
-    for (int i = 0; i < m->provide_count; i++)
-        hash_file(&h, m->dir, m->provide[i]);
-    for (int i = 0; i < m->submit_count; i++)
-        hash_file(&h, root, m->submit[i]);
-    snprintf(out, 32, "%016llx", (unsigned long long)h);
-    free(options);
 }
 
 static int summary_write(const char *path, const struct manifest *m, const struct summary *s)
@@ -513,7 +287,7 @@ static char *grade_note(const struct grade *g)
 
 // A grade for a submission nothing could be run of: every case at zero.
 static void grade_from_problem(const struct manifest *m, const char *submission, const char *problem,
-                               struct grade *g)
+                               const char *only_case, struct grade *g)
 {
     memset(g, 0, sizeof *g);
     g->m = m;
@@ -522,7 +296,7 @@ static void grade_from_problem(const struct manifest *m, const char *submission,
     g->cases = xcalloc((size_t)m->case_count, sizeof *g->cases);
     for (int i = 0; i < m->case_count; i++) {
         g->cases[i].skipped = !manifest_suite(m, m->cases[i].suite)->present;
-        if (!g->cases[i].skipped)
+        if (!g->cases[i].skipped && (!only_case || strcmp(only_case, m->cases[i].name) == 0))
             g->max_score += m->cases[i].points;
     }
 }
@@ -550,11 +324,333 @@ static void record_grade(const struct batch *b, const char *dir, const struct gr
     s->note = grade_note(g);
     for (int i = 0; i < b->m.case_count; i++)
         if (!g->cases[i].skipped &&
-            (g->problem || !b->grade.only_case || strcmp(b->grade.only_case, b->m.cases[i].name) == 0))
+            (!b->grade.only_case || strcmp(b->grade.only_case, b->m.cases[i].name) == 0))
             s->points[i] = g->cases[i].earned;
     summary_write(record, &b->m, s);
     free(text);
     free(json);
     free(junit);
     free(record);
+}
+
+// What the student's grade depends on; an archive that could not be
+// unpacked is known by its size and time.
+static void student_hash(const struct batch *b, const struct student *st, const char *root,
+                         const char *problem, char hash[32])
+{
+    struct stat self = {0};
+    if (*problem)
+        lstat(st->path, &self);
+    char *context = xasprintf("batch 1\n%s\n%s\n%s\n%s\n%d\n%s %lld %lld",
+                              b->tools ? b->tools : "", b->grade.only_case ? b->grade.only_case : "",
+                              b->cc, b->report.hidden_visibility, b->grade.use_bwrap, problem,
+                              (long long)self.st_size, (long long)self.st_mtime);
+    submission_hash(&b->m, b->kit, context, root, hash);
+    free(context);
+}
+
+// In the student's own process: unpack, find, hash, grade, record.  Exits
+// 0 when graded, EXIT_UNCHANGED when the last grade still holds.
+static void grade_student(const struct batch *b, const struct student *st, const char *dir)
+{
+    char *tmp = path_join(dir, ".tmp"), *log = path_join(dir, "batch.log");
+    char *record = path_join(dir, "grade.txt");
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+    }
+    // The grader's work directories go here too, so nothing is left behind.
+    setenv("TMPDIR", tmp, 1);
+    struct buf problem = {0};
+    char *top = st->archive ? path_join(tmp, "unpacked") : xstrdup(st->path);
+    if (st->archive)
+        submission_unpack(st->path, st->archive, top, b->grade.use_bwrap, &problem);
+    char *root = submission_find_root(&b->m, top);
+    long newest = submission_newest_time(top);
+    struct stat self;
+    if (newest == 0 && lstat(st->path, &self) == 0)
+        newest = self.st_mtime;
+    char hash[32];
+    student_hash(b, st, root, buf_str(&problem), hash);
+    struct summary s;
+    if (!b->force && summary_read(record, &b->m, &s) == 0 && strcmp(s.hash, hash) == 0) {
+        s.newest = newest;
+        summary_write(record, &b->m, &s);
+        _exit(EXIT_UNCHANGED);
+    }
+    unlink(record);
+    struct grade g;
+    struct buf err = {0};
+    if (problem.len) {
+        grade_from_problem(&b->m, st->path, buf_str(&problem), b->grade.only_case, &g);
+    } else if (grade_submission(&b->m, &b->env, root, &b->grade, &g, &err) != 0) {
+        fprintf(stderr, "labgrade: %s\n", buf_str(&err));
+        _exit(EXIT_LAB_ERROR);
+    } else if (strcmp(root, st->path) != 0) {
+        // Name the submission as the instructor knows it, not a temporary path.
+        size_t skip = strlen(top);
+        free(g.submission);
+        g.submission = xasprintf("%s%s%s", st->path, root[skip] ? ", folder " : "",
+                                 root[skip] ? root + skip + 1 : "");
+    }
+    record_grade(b, dir, &g, hash, newest, &s);
+    fflush(NULL);
+    _exit(0);
+}
+
+static char *student_dir(const struct batch *b, const struct student *st)
+{
+    return path_join(b->out, st->name);
+}
+
+static int start_student(struct batch *b, struct student *st)
+{
+    char *dir = student_dir(b, st);
+    char *tmp = path_join(dir, ".tmp");
+    dir_make(dir);
+    dir_remove(tmp);
+    dir_make(tmp);
+    fflush(NULL);
+    st->started = now_seconds();
+    st->pid = fork();
+    if (st->pid == 0)
+        grade_student(b, st, dir);
+    free(tmp);
+    free(dir);
+    return st->pid < 0 ? -1 : 0;
+}
+
+// Why a student's grading process ended without a grade, from its log.
+static char *failure_reason(const char *dir, int status)
+{
+    if (WIFSIGNALED(status))
+        return xasprintf("The grader's process for this submission was stopped by %s; it was not "
+                         "graded.  Grade it alone (labgrade LAB FOLDER) to see why.",
+                         strsignal(WTERMSIG(status)));
+    char *log = path_join(dir, "batch.log");
+    char *text = file_read(log, 4096, NULL, NULL);
+    char *reason = xasprintf("The grader failed on this submission (exit %d); it was not "
+                             "graded.\n%s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                             text ? text : "");
+    free(text);
+    free(log);
+    return reason;
+}
+
+// Read back what a student's process left, or record why there is nothing.
+static void finish_student(struct batch *b, struct student *st, int status)
+{
+    char *dir = student_dir(b, st);
+    char *record = path_join(dir, "grade.txt"), *tmp = path_join(dir, ".tmp");
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if ((code == 0 || code == EXIT_UNCHANGED) && summary_read(record, &b->m, &st->s) == 0) {
+        st->state = code == 0 ? "graded" : "unchanged";
+    } else {
+        char *reason = failure_reason(dir, status);
+        struct grade g;
+        free(st->s.points);
+        free(st->s.note);
+        grade_from_problem(&b->m, st->path, reason, b->grade.only_case, &g);
+        record_grade(b, dir, &g, "-", 0, &st->s);
+        free(st->s.note);
+        st->s.note = xstrdup("not graded: the grader failed on it (see report.txt)");
+        summary_write(record, &b->m, &st->s);
+        grade_free(&g);
+        free(reason);
+        st->state = "not graded";
+    }
+    dir_remove(tmp);
+    free(tmp);
+    free(record);
+    free(dir);
+}
+
+static int is_late(const struct batch *b, const struct summary *s)
+{
+    // The deadline's minute is still on time.
+    return b->have_deadline && s->newest >= (long)b->deadline + 60;
+}
+
+static void show_done(const struct batch *b, const struct student *st, int done)
+{
+    printf("[%d/%d] %-24s %7g/%-5g %6.1f s  %s%s%s%s\n", done, b->count, st->name, st->s.score, st->s.max, now_seconds() - st->started,
+           strcmp(st->state, "graded") == 0 ? "" : st->state, is_late(b, &st->s) ? " late" : "",
+           st->s.note && *st->s.note ? "  " : "", st->s.note ? st->s.note : "");
+    fflush(stdout);
+}
+
+// Grade the students, b->jobs at a time; a process that runs past
+// b->student_limit is stopped (its supervisors then kill their tests).
+static void grade_all(struct batch *b)
+{
+    int next = 0, running = 0, done = 0;
+    while (done < b->count) {
+        while (running < b->jobs && next < b->count) {
+            if (start_student(b, &b->students[next]) == 0)
+                running++;
+            else
+                finish_student(b, &b->students[next], -1), done++;
+            next++;
+        }
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid <= 0) {
+            for (int i = 0; i < next; i++)
+                if (b->students[i].pid > 0 && now_seconds() - b->students[i].started > b->student_limit)
+                    kill(b->students[i].pid, SIGKILL);
+            struct timespec pause = {0, 50 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+            continue;
+        }
+        for (int i = 0; i < next; i++) {
+            struct student *st = &b->students[i];
+            if (st->pid != pid)
+                continue;
+            st->pid = 0;
+            finish_student(b, st, status);
+            running--;
+            show_done(b, st, ++done);
+        }
+    }
+}
+
+// A CSV field; text a spreadsheet would run as a formula is quoted with '.
+static void csv_text(FILE *out, const char *text)
+{
+    int formula = strchr("=+-@", text[0]) && text[0];
+    fputc('"', out);
+    if (formula)
+        fputc('\'', out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p == '\n' || *p == '\r' ? ' ' : *p, out);
+    }
+    fputc('"', out);
+}
+
+static int case_column(const struct batch *b, int i)
+{
+    return manifest_suite(&b->m, b->m.cases[i].suite)->present &&
+           (!b->grade.only_case || strcmp(b->grade.only_case, b->m.cases[i].name) == 0);
+}
+
+static int write_gradebook(const struct batch *b, const char *path)
+{
+    char *tmp = xasprintf("%s.new", path);
+    FILE *out = fopen(tmp, "w");
+    if (!out) {
+        free(tmp);
+        return -1;
+    }
+    fputs("student,score,max,late,newest_file,status,note", out);
+    for (int i = 0; i < b->m.case_count; i++)
+        if (case_column(b, i))
+            fprintf(out, ",%s", b->m.cases[i].name);
+    fputc('\n', out);
+    for (int k = 0; k < b->count; k++) {
+        const struct student *st = &b->students[k];
+        char when[32] = "";
+        time_t t = st->s.newest;
+        if (t)
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
+        csv_text(out, st->name);
+        fprintf(out, ",%g,%g,%s,%s,%s,", st->s.score, st->s.max,
+                !b->have_deadline ? "" : is_late(b, &st->s) ? "yes" : "no", when, st->state);
+        csv_text(out, st->s.note ? st->s.note : "");
+        for (int i = 0; i < b->m.case_count; i++) {
+            if (!case_column(b, i))
+                continue;
+            if (isnan(st->s.points[i]))
+                fputc(',', out);
+            else
+                fprintf(out, ",%g", st->s.points[i]);
+        }
+        fputc('\n', out);
+    }
+    int rc = fclose(out) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+    free(tmp);
+    return rc;
+}
+
+// A generous backstop: every run's timeout one after the other, plus builds.
+static double student_limit(const struct batch *b)
+{
+    double total = 600;
+    for (int i = 0; i < b->m.case_count; i++)
+        for (int t = 0; t < b->m.tool_count; t++)
+            if (b->m.cases[i].tools & (1u << t))
+                total += manifest_case_timeout(&b->m, &b->m.cases[i], t) + 30;
+    return total;
+}
+
+static int setup(struct batch *b, const char *lab)
+{
+    struct buf err = {0};
+    int rc = -1;
+    unsigned mask;
+    if (manifest_load(b->kit, lab, &b->m, &err) != 0)
+        fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
+    else if (tools_mask(&b->m, b->tools, &mask) == 0 && dir_make(b->out) == 0) {
+        b->grade.tools = mask;
+        char *out = path_real(b->out);
+        free(b->out);
+        b->out = out;
+        if (build_env_init(&b->env, b->kit, b->cc, &err) != 0)
+            fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
+        else
+            rc = list_students(b);
+    } else if (!b->m.lab || b->out) {
+        fprintf(stderr, "labgrade batch: cannot use %s: %s\n", b->out, strerror(errno));
+    }
+    buf_free(&err);
+    return rc;
+}
+
+int batch_main(int argc, char **argv, const char *kit)
+{
+    struct batch b = {0};
+    b.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    b.cc = "cc";
+    b.report.hidden_visibility = "after_published";
+    b.grade.jobs = 1;   // the parallelism is across students
+    if (parse_options(argc, argv, &b) != 0)
+        return 2;
+    char *kit_real = path_real(b.kit ? b.kit : kit);
+    if (!kit_real || !dir_exists(b.dir)) {
+        fprintf(stderr, "labgrade batch: %s does not exist\n", kit_real ? b.dir : b.kit);
+        return 2;
+    }
+    b.kit = kit_real;
+    if (setup(&b, argv[optind]) != 0)
+        return 2;
+    b.student_limit = student_limit(&b);
+    printf("grading %d submission%s of %s, %d at a time, into %s\n", b.count,
+           b.count == 1 ? "" : "s", b.m.lab, b.jobs, b.out);
+    double start = now_seconds();
+    grade_all(&b);
+    char *gradebook = path_join(b.out, "gradebook.csv");
+    int failed = 0, late = 0, rc = write_gradebook(&b, gradebook);
+    for (int k = 0; k < b.count; k++) {
+        failed += strcmp(b.students[k].state, "not graded") == 0;
+        late += is_late(&b, &b.students[k].s);
+    }
+    printf("gradebook: %s (%d graded, %d not graded, %d late) in %.1f s\n", gradebook,
+           b.count - failed, failed, late, now_seconds() - start);
+    if (rc != 0)
+        fprintf(stderr, "labgrade batch: cannot write %s\n", gradebook);
+    free(gradebook);
+    for (int k = 0; k < b.count; k++) {
+        free(b.students[k].name);
+        free(b.students[k].path);
+        free(b.students[k].s.note);
+        free(b.students[k].s.points);
+    }
+    free(b.students);
+    build_env_free(&b.env);
+    manifest_free(&b.m);
+    free(b.out);
+    free(kit_real);
+    return rc != 0 ? 2 : failed ? 1 : 0;
 }

@@ -83,7 +83,7 @@ static char **job_argv(const struct manifest *m, const struct test_case *c, cons
 static char **job_env(const struct manifest *m, const struct test_case *c, const struct job *j,
                       double timeout)
 {
-    char **env = xcalloc(16, sizeof *env);
+    char **env = xcalloc(24, sizeof *env);
     int n = 0;
     env[n++] = xstrdup("PATH=/usr/local/bin:/usr/bin:/bin");
     env[n++] = xstrdup("LC_ALL=C");
@@ -94,6 +94,12 @@ static char **job_env(const struct manifest *m, const struct test_case *c, const
     env[n++] = xstrdup("LK_RESULT_FD=3");
     // Check's own timeout is a backstop: the sandbox's, shorter, takes the stacks.
     env[n++] = xasprintf("LK_CASE_TIMEOUT=%.0f", timeout * 2 + 10);
+    // Replaying one explore seed through the grader: LK_SEED=N labgrade ...
+    static const char *passed_through[] = {"LK_SEED", "LK_STRATEGY", "LK_TRACE_HASH",
+                                           "LK_EXPLORE_VERBOSE"};
+    for (size_t i = 0; i < sizeof passed_through / sizeof *passed_through; i++)
+        if (getenv(passed_through[i]))
+            env[n++] = xasprintf("%s=%s", passed_through[i], getenv(passed_through[i]));
     if (j->tool == TOOL_TSAN)
         env[n++] = xasprintf("TSAN_OPTIONS=exitcode=%d halt_on_error=0 log_path=%s/tsan "
                              "detect_deadlocks=1 second_deadlock_stack=1 history_size=4",
@@ -146,7 +152,7 @@ static int start_job(const struct manifest *m, const struct workdir *w, const st
 struct reported {
     char verdict[16];
     char where[512];
-    char message[4096];
+    char message[16384];
     int found;
 };
 
@@ -171,6 +177,9 @@ static void read_report(const char *path, const char *case_name, struct reported
             if (fields[3][0] && atoi(fields[4]) > 0)
                 snprintf(r->where, sizeof r->where, "%s:%s", path_base(fields[3]), fields[4]);
             snprintf(r->message, sizeof r->message, "%s", fields[5]);
+            for (char *c = r->message; *c; c++)
+                if (*c == '\x1f')
+                    *c = '\n';
             r->found = 1;
         }
     }
@@ -271,9 +280,13 @@ static void evaluate_job(const struct manifest *m, struct job *j, char **files, 
     } else if (strcmp(r.verdict, "pass") == 0) {
         set_outcome(o, VERDICT_PASS, xstrdup("passed"), NULL);
     } else if (strcmp(r.verdict, "fail") == 0) {
+        // The first line is the reason; a long message (an explore trace) is the detail.
+        size_t first = strcspn(r.message, "\n");
+        char *rest = r.message[first] ? xstrdup(r.message + first + 1) : NULL;
+        r.message[first] = '\0';
         set_outcome(o, VERDICT_FAIL,
                     r.where[0] ? xasprintf("%s (%s)", r.message, r.where) : xstrdup(r.message),
-                    NULL);
+                    rest);
     } else {
         explain_error(&r, j, files, nfiles, o);
     }

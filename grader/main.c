@@ -2,6 +2,7 @@
 // tests natively, under Valgrind and under ThreadSanitizer, and reports an
 // explained score.
 #define _GNU_SOURCE
+#include "batch.h"
 #include "build.h"
 #include "grade.h"
 #include "lint.h"
@@ -25,6 +26,7 @@ static void usage(FILE *out)
     fputs("usage: labgrade [options] LAB [SUBMISSION_DIR]\n"
           "       labgrade lint LAB [SUBMISSION_DIR]\n"
           "       labgrade list\n"
+          "       labgrade batch LAB DIR [--out OUTDIR] [--jobs N] [--deadline TIME] [--force]\n"
           "\n"
           "Grades the files of SUBMISSION_DIR (default: starter/LAB of the kit) against\n"
           "labs/LAB/lab.conf: builds them, runs each test case in its own process under\n"
@@ -44,6 +46,9 @@ static void usage(FILE *out)
           "  --cc CC            the C compiler (default: cc)\n"
           "  -q, --quiet        print only the score line\n"
           "  -h, --help         this text\n"
+          "\n"
+          "batch grades a folder of submissions, one per student, into a gradebook\n"
+          "(labgrade batch --help).\n"
           "\n"
           "lint builds a lab with a submission (default: its solution if the kit has it,\n"
           "else its starter) and checks that lab.conf and the tests name the same cases.\n"
@@ -197,6 +202,8 @@ int main(int argc, char **argv)
     cli.report.hidden_visibility = "after_published";
     cli.cc = "cc";
     signal(SIGPIPE, SIG_IGN);
+    if (argc > 1 && strcmp(argv[1], "batch") == 0)
+        return batch_main(argc - 1, argv + 1, default_kit());
     if (parse_options(argc, argv, &cli) != 0)
         return EXIT_USAGE;
     char *kit = cli.kit ? path_real(cli.kit) : default_kit();

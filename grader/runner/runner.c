@@ -118,11 +118,13 @@ static void read_settings(void)
         pthread_atfork(NULL, NULL, close_result_fd_in_child);
 }
 
-// Write `text` with tabs and newlines turned into spaces.
+// Write `text` on one line: tabs become spaces, and newlines the ASCII unit
+// separator, which the grader turns back into newlines (a message may be a
+// whole explore trace).
 static void put_field(FILE *out, const char *text)
 {
     for (; text && *text; text++)
-        fputc(*text == '\t' || *text == '\n' || *text == '\r' ? ' ' : *text, out);
+        fputc(*text == '\t' || *text == '\r' ? ' ' : *text == '\n' ? '\x1f' : *text, out);
 }
 
 static const char *verdict(int rtype)
