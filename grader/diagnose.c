@@ -184,19 +184,27 @@ static char *first_valgrind_error(char *text, char **files, int file_count)
     return found;
 }
 
-char *diagnose_valgrind(const char *run_dir, char **files, int file_count)
+// The first report found by `parse` in the logs named prefix* in run_dir.
+static char *first_in_logs(const char *run_dir, const char *prefix,
+                           char *(*parse)(char *text, char **files, int file_count), char **files,
+                           int file_count)
 {
     char **logs;
-    int n = list_logs(run_dir, "valgrind.", &logs);
+    int n = list_logs(run_dir, prefix, &logs);
     char *found = NULL;
     for (int i = 0; i < n && !found; i++) {
         char *text = file_read(logs[i], LOG_MAX, NULL, NULL);
         if (text)
-            found = first_valgrind_error(text, files, file_count);
+            found = parse(text, files, file_count);
         free(text);
     }
     free_list(logs, n);
     return found;
+}
+
+char *diagnose_valgrind(const char *run_dir, char **files, int file_count)
+{
+    return first_in_logs(run_dir, "valgrind.", first_valgrind_error, files, file_count);
 }
 
 static char *first_tsan_report(char *text, char **files, int file_count)
@@ -234,17 +242,7 @@ static char *first_tsan_report(char *text, char **files, int file_count)
 
 char *diagnose_tsan(const char *run_dir, char **files, int file_count)
 {
-    char **logs;
-    int n = list_logs(run_dir, "tsan.", &logs);
-    char *found = NULL;
-    for (int i = 0; i < n && !found; i++) {
-        char *text = file_read(logs[i], LOG_MAX, NULL, NULL);
-        if (text)
-            found = first_tsan_report(text, files, file_count);
-        free(text);
-    }
-    free_list(logs, n);
-    return found;
+    return first_in_logs(run_dir, "tsan.", first_tsan_report, files, file_count);
 }
 
 char *diagnose_stacks(const char *stacks_path, char **files, int file_count)
