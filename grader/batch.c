@@ -161,8 +161,32 @@ static int tools_mask(const struct manifest *m, const char *list, unsigned *mask
     return 0;
 }
 
-// The submissions in b->dir, sorted by name.  A folder wins over an archive
-// of the same student; anything else is skipped with a warning.
+// One entry of the submissions folder: a student's folder or archive.  A
+// folder wins over an archive of the same student (it sorts first).
+static void add_student(struct batch *b, const char *name, const char *path)
+{
+    struct stat st;
+    size_t stem = strlen(name);
+    enum archive_kind kind = NOT_ARCHIVE;
+    if (lstat(path, &st) != 0 ||
+        !(S_ISDIR(st.st_mode) ||
+          (S_ISREG(st.st_mode) && (kind = submission_archive_kind(name, &stem)) != NOT_ARCHIVE))) {
+        fprintf(stderr, "labgrade batch: skipping %s: not a folder nor a .tar.gz, .tgz, .tar or "
+                        ".zip archive\n", name);
+        return;
+    }
+    for (int k = 0; k < b->count; k++)
+        if (strlen(b->students[k].name) == stem && strncmp(b->students[k].name, name, stem) == 0) {
+            fprintf(stderr, "labgrade batch: skipping %s: %s has a submission already\n", name,
+                    b->students[k].name);
+            return;
+        }
+    b->students[b->count++] =
+        (struct student){.name = strndup(name, stem), .path = xstrdup(path), .archive = kind};
+}
+
+// The submissions in b->dir, sorted by name; hidden entries and the output
+// folder are not submissions.
 static int list_students(struct batch *b)
 {
     struct dirent **entries;
@@ -174,30 +198,10 @@ static int list_students(struct batch *b)
     char *dir = path_real(b->dir);
     b->students = xcalloc((size_t)n + 1, sizeof *b->students);
     for (int i = 0; i < n; i++) {
-        const char *name = entries[i]->d_name;
-        char *path = path_join(dir, name);
-        struct stat st;
-        size_t stem = strlen(name);
-        enum archive_kind kind = NOT_ARCHIVE;
-        int usable = name[0] != '.' && strcmp(path, b->out) != 0 && lstat(path, &st) == 0 &&
-                     (S_ISDIR(st.st_mode) ||
-                      (S_ISREG(st.st_mode) && (kind = submission_archive_kind(name, &stem)) != NOT_ARCHIVE));
-        char *student = strndup(name, stem);
-        for (int k = 0; usable && k < b->count; k++)
-            if (strcmp(b->students[k].name, student) == 0) {
-                fprintf(stderr, "labgrade batch: skipping %s: %s is graded already\n", name,
-                        b->students[k].name);
-                usable = 0;
-            }
-        if (usable)
-            b->students[b->count++] = (struct student){.name = student, .path = path, .archive = kind};
-        else if (name[0] != '.' && strcmp(path, b->out) != 0 && !(kind == NOT_ARCHIVE && stem == 0))
-            fprintf(stderr, "labgrade batch: skipping %s: not a folder nor a .tar.gz, .tgz, "
-                            ".tar or .zip archive\n", name);
-        if (!usable) {
-            free(student);
-            free(path);
-        }
+        char *path = path_join(dir, entries[i]->d_name);
+        if (entries[i]->d_name[0] != '.' && strcmp(path, b->out) != 0)
+            add_student(b, entries[i]->d_name, path);
+        free(path);
         free(entries[i]);
     }
     free(entries);
@@ -421,21 +425,22 @@ static int start_student(struct batch *b, struct student *st)
     return st->pid < 0 ? -1 : 0;
 }
 
-// Why a student's grading process ended without a grade, from its log.
-static char *failure_reason(const char *dir, int status)
+// Why a student's grading process ended without a grade: one line for the
+// gradebook, and the report's text with the end of its log.
+static void failure_reason(const char *dir, int status, char **note, char **report)
 {
     if (WIFSIGNALED(status))
-        return xasprintf("The grader's process for this submission was stopped by %s; it was not "
-                         "graded.  Grade it alone (labgrade LAB FOLDER) to see why.",
-                         strsignal(WTERMSIG(status)));
+        *note = xasprintf("not graded: the grader's process was stopped by %s",
+                          strsignal(WTERMSIG(status)));
+    else
+        *note = xasprintf("not graded: the grader failed on it (exit %d)",
+                          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     char *log = path_join(dir, "batch.log");
     char *text = file_read(log, 4096, NULL, NULL);
-    char *reason = xasprintf("The grader failed on this submission (exit %d); it was not "
-                             "graded.\n%s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                             text ? text : "");
+    *report = xasprintf("This submission was %s.  Grade it alone (labgrade LAB FOLDER) to see "
+                        "why.\n%s", *note + strlen("not "), text ? text : "");
     free(text);
     free(log);
-    return reason;
 }
 
 // Read back what a student's process left, or record why there is nothing.
@@ -447,14 +452,15 @@ static void finish_student(struct batch *b, struct student *st, int status)
     if ((code == 0 || code == EXIT_UNCHANGED) && summary_read(record, &b->m, &st->s) == 0) {
         st->state = code == 0 ? "graded" : "unchanged";
     } else {
-        char *reason = failure_reason(dir, status);
+        char *note, *reason;
+        failure_reason(dir, status, &note, &reason);
         struct grade g;
         free(st->s.points);
         free(st->s.note);
         grade_from_problem(&b->m, st->path, reason, b->grade.only_case, &g);
         record_grade(b, dir, &g, "-", 0, &st->s);
         free(st->s.note);
-        st->s.note = xstrdup("not graded: the grader failed on it (see report.txt)");
+        st->s.note = note;
         summary_write(record, &b->m, &st->s);
         grade_free(&g);
         free(reason);
@@ -474,31 +480,40 @@ static int is_late(const struct batch *b, const struct summary *s)
 
 static void show_done(const struct batch *b, const struct student *st, int done)
 {
-    printf("[%d/%d] %-24s %7g/%-5g %6.1f s  %s%s%s%s\n", done, b->count, st->name, st->s.score, st->s.max, now_seconds() - st->started,
-           strcmp(st->state, "graded") == 0 ? "" : st->state, is_late(b, &st->s) ? " late" : "",
+    printf("[%d/%d] %-24s %7g/%-5g %6.1f s  %s%s%s%s\n", done, b->count, st->name, st->s.score,
+           st->s.max, now_seconds() - st->started,
+           strcmp(st->state, "unchanged") == 0 ? "unchanged" : "", is_late(b, &st->s) ? " late" : "",
            st->s.note && *st->s.note ? "  " : "", st->s.note ? st->s.note : "");
     fflush(stdout);
 }
 
-// Grade the students, b->jobs at a time; a process that runs past
-// b->student_limit is stopped (its supervisors then kill their tests).
+// Stop a student's grading process that ran past the backstop limit; its
+// supervisors then kill their tests (they die with their parent).
+static void stop_overdue(const struct batch *b, int started)
+{
+    for (int i = 0; i < started; i++)
+        if (b->students[i].pid > 0 && now_seconds() - b->students[i].started > b->student_limit)
+            kill(b->students[i].pid, SIGKILL);
+}
+
+// Grade the students, b->jobs at a time, each in a process of its own.
 static void grade_all(struct batch *b)
 {
     int next = 0, running = 0, done = 0;
     while (done < b->count) {
-        while (running < b->jobs && next < b->count) {
-            if (start_student(b, &b->students[next]) == 0)
+        for (; running < b->jobs && next < b->count; next++) {
+            struct student *st = &b->students[next];
+            if (start_student(b, st) == 0) {
                 running++;
-            else
-                finish_student(b, &b->students[next], -1), done++;
-            next++;
+                continue;
+            }
+            finish_student(b, st, 127 << 8);   // as if it had exited 127: not graded
+            show_done(b, st, ++done);
         }
         int status;
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid <= 0) {
-            for (int i = 0; i < next; i++)
-                if (b->students[i].pid > 0 && now_seconds() - b->students[i].started > b->student_limit)
-                    kill(b->students[i].pid, SIGKILL);
+            stop_overdue(b, next);
             struct timespec pause = {0, 50 * 1000 * 1000};
             nanosleep(&pause, NULL);
             continue;

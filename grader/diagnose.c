@@ -105,7 +105,8 @@ static void trim_block(char **lines, int count, char **files, int file_count, st
             continue;
         }
         // The first frame says where it happened, unless it is the tool's own.
-        int tool_frame = strstr(lines[i], "libsanitizer") || strstr(lines[i], "vg_replace");
+        int tool_frame = strstr(lines[i], "libsanitizer") || strstr(lines[i], "vg_replace") ||
+                         strstr(lines[i], "vgpreload");
         if ((first_of_stack && !tool_frame) || frame_in_files(lines[i], files, file_count)) {
             if (skipped && !first_of_stack)
                 buf_puts(out, "      ...\n");

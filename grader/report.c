@@ -31,6 +31,26 @@ static void indent(struct buf *out, const char *text, const char *prefix)
     }
 }
 
+// How to rerun a failed case by hand in the kept work directory.
+static void rerun_commands(struct buf *out, const struct grade *g, int case_index)
+{
+    const struct manifest *m = g->m;
+    const struct test_case *c = &m->cases[case_index];
+    buf_printf(out, "rerun by hand, in %s/data:\n", g->workdir);
+    for (int t = 0; t < m->tool_count; t++) {
+        const struct run_outcome *o = &g->cases[case_index].runs[t];
+        if (!ran(g, case_index, t) || o->verdict == VERDICT_PASS)
+            continue;
+        const char *variant = m->tools[t].variant;
+        if (t == TOOL_MEMCHECK)
+            buf_printf(out, "  valgrind --leak-check=full ../build/%s/%s %s\n", variant, c->suite,
+                       c->name);
+        else
+            buf_printf(out, "  ../build/%s/%s %s        (in gdb: CK_FORK=no gdb --args ...)\n",
+                       variant, c->suite, c->name);
+    }
+}
+
 void report_case_feedback(struct buf *out, const struct grade *g, int case_index)
 {
     const struct manifest *m = g->m;
@@ -49,6 +69,8 @@ void report_case_feedback(struct buf *out, const struct grade *g, int case_index
     }
     if (c->ref)
         buf_printf(out, "see labs/%s/%s\n", m->lab, c->ref);
+    if (g->workdir)
+        rerun_commands(out, g, case_index);
 }
 
 static void tool_summary(struct buf *out, const struct grade *g, int i)
@@ -127,9 +149,8 @@ void report_terminal(FILE *out, const struct grade *g, const struct report_optio
         fprintf(out, "\n%d hidden case%s not in this kit: your instructor grades them.\n", skipped,
                 skipped == 1 ? " is" : "s are");
     if (g->workdir)
-        fprintf(out, "\nwork directory kept: %s\n  rerun one case by hand: cd %s/data && "
-                     "CK_FORK=no gdb --args ../build/native/SUITE CASE\n",
-                g->workdir, g->workdir);
+        fprintf(out, "\nwork directory kept: %s (build/ has the test binaries, data/ is where "
+                     "they run)\n", g->workdir);
     fprintf(out, "\n%sscore: %g/%g%s  (%.1f s)\n", paint(opt, BOLD), g->score, g->max_score,
             paint(opt, PLAIN), g->seconds);
 }

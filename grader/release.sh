@@ -1,0 +1,154 @@
+#!/bin/sh
+# Builds what an instructor hands out, from the instructor kit.
+#
+#   grader/release.sh student [DIST]
+#       the student kit: DIST/labkit-student-VERSION/, a tree to push as a
+#       GitHub Classroom template, and DIST/labkit-student-VERSION.tar.gz
+#   grader/release.sh autograder LAB [DIST]
+#       Gradescope's autograder of one lab: DIST/LAB-autograder.zip
+#
+# DIST defaults to dist/ in the kit.  VERSION is the first line of the file
+# VERSION at the kit's root if there is one, else `git describe --always
+# --dirty`, else "dev".  HIDDEN_VISIBILITY (default after_published) is the
+# Gradescope visibility of the hidden cases.  docs/instructor.md explains it.
+set -eu
+KIT=$(cd "$(dirname "$0")/.." && pwd)
+HIDDEN_VISIBILITY=${HIDDEN_VISIBILITY:-after_published}
+
+die() {
+    echo "release: $*" >&2
+    exit 1
+}
+
+version() {
+    if [ -s "$KIT/VERSION" ]; then
+        head -n 1 "$KIT/VERSION"
+    elif git -C "$KIT" rev-parse --git-dir >/dev/null 2>&1; then
+        git -C "$KIT" describe --always --dirty
+    else
+        echo dev
+    fi
+}
+
+# Every file of the kit, relative to it: what git tracks or would track (the
+# working tree, so uncommitted work is released too), else every file.  Build
+# outputs and compiled programs never go out.
+kit_files() {
+    if git -C "$KIT" rev-parse --git-dir >/dev/null 2>&1; then
+        git -C "$KIT" ls-files --cached --others --exclude-standard
+    else
+        (cd "$KIT" && find . \( -type f -o -type l \) | sed 's|^\./||')
+    fi | grep -v -E '(^|/)\.git/|^dist/|\.o$|\.dSYM/|^grader/labgrade$|^grader/tests/test_units$|^labs/[^/]+/build/|^docs/_site/' |
+        sort -u | while IFS= read -r f; do
+            if [ -L "$KIT/$f" ]; then
+                echo "$f"
+            elif [ -f "$KIT/$f" ] && [ "$(head -c 4 "$KIT/$f" | tr -d '\177')" != ELF ]; then
+                echo "$f"
+            fi
+        done
+}
+
+# The lab.conf `suite NAME PATH hidden` files, wherever a lab keeps them.
+hidden_suites() {
+    for conf in "$KIT"/labs/*/lab.conf; do
+        lab=$(basename "$(dirname "$conf")")
+        sed -n 's/#.*//; s/^[[:space:]]*suite[[:space:]]\{1,\}[^[:space:]]\{1,\}[[:space:]]\{1,\}\([^[:space:]]\{1,\}\)[[:space:]]\{1,\}hidden[[:space:]]*$/\1/p' "$conf" |
+            while IFS= read -r path; do
+                (cd "$KIT/labs/$lab" && realpath -m --relative-to="$KIT" "$path")
+            done
+    done
+}
+
+# What only instructors may have: solutions, hidden tests, fixtures (broken
+# near-solutions), and the instructor's own tools and their tests.
+INSTRUCTOR_ONLY='^solutions/|^labs/[^/]+/hidden/|^labs/[^/]+/fixtures/|^tests/fixtures/|^tests/release/|^tests/batch/|^grader/gradescope/|^grader/release\.sh$'
+
+# Drop the blocks between <!-- instructor-only --> and <!-- end instructor-only -->.
+strip_instructor_only() {
+    awk '/<!-- instructor-only -->/ { skip = 1; next }
+         /<!-- end instructor-only -->/ { skip = 0; next }
+         !skip' "$1" >"$1.student"
+    mv "$1.student" "$1"
+}
+
+copy_files() { # LIST DEST
+    mkdir -p "$2"
+    tar -C "$KIT" -cf - --no-recursion -T "$1" | tar -C "$2" -xf -
+}
+
+student() {
+    dist=$1
+    name="labkit-student-$(version)"
+    stage="$dist/$name"
+    list=$(mktemp)
+    trap 'rm -f "$list"' EXIT
+    hidden=$(hidden_suites | sed 's/[.[\*^$]/\\&/g; s/.*/^&$/' | paste -sd '|' -)
+    kit_files | grep -v -E "$INSTRUCTOR_ONLY${hidden:+|$hidden}" >"$list"
+    rm -rf "$stage" "$stage.tar.gz"
+    copy_files "$list" "$stage"
+    grep '\.md$' "$list" | while IFS= read -r f; do
+        if grep -q '<!-- instructor-only -->' "$stage/$f"; then
+            strip_instructor_only "$stage/$f"
+        fi
+    done
+    # GitHub runs this workflow on every push to a repository made from the tree.
+    if [ -f "$KIT/grader/classroom/labkit.yml" ]; then
+        mkdir -p "$stage/.github/workflows"
+        cp "$KIT/grader/classroom/labkit.yml" "$stage/.github/workflows/labkit.yml"
+    fi
+    version >"$stage/VERSION"
+    tar -C "$dist" --owner=0 --group=0 --numeric-owner --sort=name -czf "$stage.tar.gz" "$name"
+    echo "student kit: $stage.tar.gz ($(wc -l <"$list") files; unpacked in $stage/)"
+}
+
+# The files of labs/LAB/lab.conf's `provide` lines that live outside the lab
+# folder (the kit's shared ../common files), relative to the kit.
+provided_outside() {
+    lab=$1
+    sed -n 's/#.*//; s/^[[:space:]]*provide[[:space:]]\{1,\}//p' "$KIT/labs/$lab/lab.conf" |
+        tr -s ' \t' '\n\n' | while IFS= read -r pattern; do
+            (cd "$KIT/labs/$lab" && for f in $pattern; do
+                if [ -e "$f" ]; then realpath --relative-to="$KIT" "$f"; fi
+            done)
+        done | grep -v "^labs/$lab/" | sort -u || true
+}
+
+autograder() {
+    lab=$1
+    dist=$2
+    [ -f "$KIT/labs/$lab/lab.conf" ] || die "no lab named $lab (labs/$lab/lab.conf)"
+    stage="$dist/$lab-autograder"
+    list=$(mktemp)
+    trap 'rm -f "$list"' EXIT
+    {
+        kit_files | grep -E "^grader/|^labs/$lab/" |
+            grep -v -E '^grader/(tests|gradescope|classroom)/|^grader/release\.sh$|^labs/[^/]+/fixtures/'
+        provided_outside "$lab"
+    } | sort -u >"$list"
+    rm -rf "$stage" "$stage.zip"
+    copy_files "$list" "$stage/labkit"
+    version >"$stage/labkit/VERSION"
+    cp "$KIT/grader/gradescope/setup.sh" "$KIT/grader/gradescope/run_autograder" "$stage/"
+    chmod +x "$stage/setup.sh" "$stage/run_autograder"
+    printf '# The lab this autograder grades (written by grader/release.sh).\nLAB=%s\nHIDDEN_VISIBILITY=%s\nVERSION=%s\n' \
+        "$lab" "$HIDDEN_VISIBILITY" "$(version)" >"$stage/autograder.conf"
+    (cd "$stage" && zip -qr -X "../$lab-autograder.zip" .)
+    echo "Gradescope autograder: $dist/$lab-autograder.zip ($(wc -l <"$list") kit files)"
+}
+
+command -v zip >/dev/null || [ "${1:-}" != autograder ] || die "zip is not installed (make deps)"
+case "${1:-}" in
+student)
+    dist=$(mkdir -p "${2:-$KIT/dist}" && cd "${2:-$KIT/dist}" && pwd)
+    student "$dist"
+    ;;
+autograder)
+    [ -n "${2:-}" ] || die "usage: release.sh autograder LAB [DIST]"
+    dist=$(mkdir -p "${3:-$KIT/dist}" && cd "${3:-$KIT/dist}" && pwd)
+    autograder "$2" "$dist"
+    ;;
+*)
+    sed -n '2,13s/^# \{0,1\}//p' "$0"
+    exit 2
+    ;;
+esac
