@@ -89,7 +89,11 @@ static void tool_summary(struct buf *out, const struct grade *g, int i)
 static void print_table(FILE *out, const struct grade *g, const struct report_options *opt)
 {
     const struct manifest *m = g->m;
-    fprintf(out, "\n  %-36s %8s  %s\n", "case", "points", "result");
+    int width = 20;
+    for (int i = 0; i < m->case_count; i++)
+        if ((int)strlen(m->cases[i].name) > width)
+            width = (int)strlen(m->cases[i].name);
+    fprintf(out, "\n  %-*s %8s  %s\n", width, "case", "points", "result");
     for (int i = 0; i < m->case_count; i++) {
         const struct case_outcome *c = &g->cases[i];
         if (c->skipped)
@@ -103,7 +107,7 @@ static void print_table(FILE *out, const struct grade *g, const struct report_op
         tool_summary(&tools, g, i);
         char points[32];
         snprintf(points, sizeof points, "%g/%g", c->earned, m->cases[i].points);
-        fprintf(out, "  %-36s %8s  %s%-4s%s  %s%s\n", m->cases[i].name, points,
+        fprintf(out, "  %-*s %8s  %s%-4s%s  %s%s\n", width, m->cases[i].name, points,
                 paint(opt, c->passed ? GREEN : RED), c->passed ? "pass" : "FAIL", paint(opt, PLAIN),
                 buf_str(&tools), m->cases[i].hidden ? "  (hidden)" : "");
         buf_free(&tools);
