@@ -167,6 +167,37 @@ static int tools_mask(const struct manifest *m, const char *list, unsigned *mask
     return 0;
 }
 
+static int on_path(const char *program)
+{
+    const char *path = getenv("PATH");
+    char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin"), *save = NULL;
+    int found = 0;
+    for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+        char *full = path_join(dir, program);
+        found = access(full, X_OK) == 0;
+        free(full);
+    }
+    free(copy);
+    return found;
+}
+
+// The tools this grade needs must be installed: say so before building.
+static int tools_installed(const struct manifest *m, unsigned selected)
+{
+    unsigned used = 0;
+    for (int i = 0; i < m->case_count; i++)
+        used |= m->cases[i].tools;
+    if (selected)
+        used &= selected;
+    if ((used & (1u << TOOL_MEMCHECK)) && !on_path("valgrind")) {
+        fprintf(stderr, "labgrade: lab %s runs tests under Valgrind, which is not installed: "
+                        "make deps (or: sudo apt-get install valgrind), or skip it with "
+                        "--tools native,tsan\n", m->lab);
+        return 0;
+    }
+    return 1;
+}
+
 static int grade_command(struct cli *cli, const struct manifest *m, const struct build_env *env,
                          const char *submission)
 {
@@ -236,6 +267,8 @@ int main(int argc, char **argv)
     if (tools_mask(&m, cli.tools, &mask) != 0)
         return EXIT_USAGE;
     cli.grade.tools = mask;
+    if (!tools_installed(&m, mask))
+        return EXIT_USAGE;
     char *submission = optind + 1 < argc ? xstrdup(argv[optind + 1]) : NULL;
     if (!submission) {
         char *solution = xasprintf("%s/solutions/%s", kit, lab);
