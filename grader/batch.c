@@ -141,6 +141,10 @@ static int parse_options(int argc, char **argv, struct batch *b)
     b->dir = argv[optind + 1];
     b->out = out ? xstrdup(out) : xasprintf("grades-%s", argv[optind]);
     b->grade.use_bwrap = !no_sandbox && sandbox_bwrap_works();
+    if (!no_sandbox && !b->grade.use_bwrap)
+        fprintf(stderr, "labgrade batch: bubblewrap is not available here: tests run with process "
+                        "limits only, and can read other students' files (apt-get install "
+                        "bubblewrap)\n");
     return 0;
 }
 
@@ -337,70 +341,119 @@ static void record_grade(const struct batch *b, const char *dir, const struct gr
     free(record);
 }
 
+// What was found of a student's submission.
+struct found {
+    char *top;           // the folder, or where the archive was unpacked
+    char *root;          // the folder in it with the submitted files
+    struct buf problem;  // why it cannot be graded (an archive refused), or empty
+    char hash[32];       // of what its grade depends on
+    long newest;         // its newest file time
+};
+
 // What the student's grade depends on; an archive that could not be
 // unpacked is known by its size and time.
-static void student_hash(const struct batch *b, const struct student *st, const char *root,
-                         const char *problem, char hash[32])
+static void student_hash(const struct batch *b, const struct student *st, struct found *f)
 {
     struct stat self = {0};
-    if (*problem)
+    if (f->problem.len)
         lstat(st->path, &self);
     char *context = xasprintf("batch 1\n%s\n%s\n%s\n%s\n%d\n%s %lld %lld",
                               b->tools ? b->tools : "", b->grade.only_case ? b->grade.only_case : "",
-                              b->cc, b->report.hidden_visibility, b->grade.use_bwrap, problem,
-                              (long long)self.st_size, (long long)self.st_mtime);
-    submission_hash(&b->m, b->kit, context, root, hash);
+                              b->cc, b->report.hidden_visibility, b->grade.use_bwrap,
+                              buf_str(&f->problem), (long long)self.st_size, (long long)self.st_mtime);
+    submission_hash(&b->m, b->kit, context, f->root, f->hash);
     free(context);
 }
 
-// In the student's own process: unpack, find, hash, grade, record.  Exits
-// 0 when graded, EXIT_UNCHANGED when the last grade still holds.
-static void grade_student(const struct batch *b, const struct student *st, const char *dir)
+// Unpack (archives) and look at a submission.
+static void find_submission(const struct batch *b, const struct student *st, const char *tmp,
+                            struct found *f)
 {
+    memset(f, 0, sizeof *f);
+    f->top = st->archive ? path_join(tmp, "unpacked") : xstrdup(st->path);
+    if (st->archive)
+        submission_unpack(st->path, st->archive, f->top, b->grade.use_bwrap, &f->problem);
+    f->root = submission_find_root(&b->m, f->top);
+    f->newest = submission_newest_time(f->top);
+    struct stat self;
+    if (f->newest == 0 && lstat(st->path, &self) == 0)
+        f->newest = self.st_mtime;
+    student_hash(b, st, f);
+}
+
+// Whether the recorded grade is of the same files, lab and grader; if so its
+// newest file time is brought up to date, if not the record is removed, so
+// a grading that fails half way cannot leave an old grade behind.
+static int last_grade_holds(const struct batch *b, const char *record, const struct found *f)
+{
+    struct summary s;
+    int holds = summary_read(record, &b->m, &s) == 0 && !b->force && strcmp(s.hash, f->hash) == 0;
+    if (holds) {
+        s.newest = f->newest;
+        summary_write(record, &b->m, &s);
+    } else {
+        unlink(record);
+    }
+    free(s.points);
+    free(s.note);
+    return holds;
+}
+
+// Grade what was found and leave its reports and record in `dir`.  Returns
+// 0, or EXIT_LAB_ERROR when the lab or the grader is broken.
+static int grade_and_record(const struct batch *b, const struct student *st, const char *dir,
+                            const struct found *f)
+{
+    struct grade g;
+    struct buf err = {0};
+    if (f->problem.len) {
+        grade_from_problem(&b->m, st->path, buf_str(&f->problem), b->grade.only_case, &g);
+    } else if (grade_submission(&b->m, &b->env, f->root, &b->grade, &g, &err) != 0) {
+        fprintf(stderr, "labgrade: %s\n", buf_str(&err));
+        buf_free(&err);
+        grade_free(&g);
+        return EXIT_LAB_ERROR;
+    } else if (strcmp(f->root, st->path) != 0) {
+        // Name the submission as the instructor knows it, not a temporary path.
+        const char *inner = f->root + strlen(f->top);
+        free(g.submission);
+        g.submission = xasprintf("%s%s%s", st->path, *inner ? ", folder " : "", *inner ? inner + 1 : "");
+    }
+    struct summary s;
+    record_grade(b, dir, &g, f->hash, f->newest, &s);
+    free(s.points);
+    free(s.note);
+    grade_free(&g);
+    return 0;
+}
+
+// In the student's own process: find, hash, grade, record.  Exits 0 when
+// graded, EXIT_UNCHANGED when the last grade still holds.
+static void grade_student(const struct batch *b, const struct student *st)
+{
+    char *dir = path_join(b->out, st->name);
     char *tmp = path_join(dir, ".tmp"), *log = path_join(dir, "batch.log");
     char *record = path_join(dir, "grade.txt");
     int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) {
         dup2(fd, 1);
         dup2(fd, 2);
+        close(fd);
     }
     // The grader's work directories go here too, so nothing is left behind.
     setenv("TMPDIR", tmp, 1);
-    struct buf problem = {0};
-    char *top = st->archive ? path_join(tmp, "unpacked") : xstrdup(st->path);
-    if (st->archive)
-        submission_unpack(st->path, st->archive, top, b->grade.use_bwrap, &problem);
-    char *root = submission_find_root(&b->m, top);
-    long newest = submission_newest_time(top);
-    struct stat self;
-    if (newest == 0 && lstat(st->path, &self) == 0)
-        newest = self.st_mtime;
-    char hash[32];
-    student_hash(b, st, root, buf_str(&problem), hash);
-    struct summary s;
-    if (!b->force && summary_read(record, &b->m, &s) == 0 && strcmp(s.hash, hash) == 0) {
-        s.newest = newest;
-        summary_write(record, &b->m, &s);
-        _exit(EXIT_UNCHANGED);
-    }
-    unlink(record);
-    struct grade g;
-    struct buf err = {0};
-    if (problem.len) {
-        grade_from_problem(&b->m, st->path, buf_str(&problem), b->grade.only_case, &g);
-    } else if (grade_submission(&b->m, &b->env, root, &b->grade, &g, &err) != 0) {
-        fprintf(stderr, "labgrade: %s\n", buf_str(&err));
-        _exit(EXIT_LAB_ERROR);
-    } else if (strcmp(root, st->path) != 0) {
-        // Name the submission as the instructor knows it, not a temporary path.
-        size_t skip = strlen(top);
-        free(g.submission);
-        g.submission = xasprintf("%s%s%s", st->path, root[skip] ? ", folder " : "",
-                                 root[skip] ? root + skip + 1 : "");
-    }
-    record_grade(b, dir, &g, hash, newest, &s);
+    struct found f;
+    find_submission(b, st, tmp, &f);
+    int rc = last_grade_holds(b, record, &f) ? EXIT_UNCHANGED : grade_and_record(b, st, dir, &f);
+    free(f.top);
+    free(f.root);
+    buf_free(&f.problem);
+    free(record);
+    free(log);
+    free(tmp);
+    free(dir);
     fflush(NULL);
-    _exit(0);
+    _exit(rc);
 }
 
 static char *student_dir(const struct batch *b, const struct student *st)
@@ -415,13 +468,13 @@ static int start_student(struct batch *b, struct student *st)
     dir_make(dir);
     dir_remove(tmp);
     dir_make(tmp);
+    free(tmp);
+    free(dir);
     fflush(NULL);
     st->started = now_seconds();
     st->pid = fork();
     if (st->pid == 0)
-        grade_student(b, st, dir);
-    free(tmp);
-    free(dir);
+        grade_student(b, st);
     return st->pid < 0 ? -1 : 0;
 }
 
@@ -603,22 +656,25 @@ static double student_limit(const struct batch *b)
 static int setup(struct batch *b, const char *lab)
 {
     struct buf err = {0};
-    int rc = -1;
     unsigned mask;
-    if (manifest_load(b->kit, lab, &b->m, &err) != 0)
+    char *out = NULL;
+    int rc = -1;
+    if (manifest_load(b->kit, lab, &b->m, &err) != 0) {
         fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
-    else if (tools_mask(&b->m, b->tools, &mask) == 0 && dir_make(b->out) == 0) {
+    } else if (tools_mask(&b->m, b->tools, &mask) != 0) {
+        // tools_mask said which tool the lab does not have
+    } else if (dir_make(b->out) != 0 || !(out = path_real(b->out))) {
+        fprintf(stderr, "labgrade batch: cannot make %s: %s\n", b->out, strerror(errno));
+    } else if (build_env_init(&b->env, b->kit, b->cc, &err) != 0) {
+        fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
+    } else {
         b->grade.tools = mask;
-        char *out = path_real(b->out);
         free(b->out);
         b->out = out;
-        if (build_env_init(&b->env, b->kit, b->cc, &err) != 0)
-            fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
-        else
-            rc = list_students(b);
-    } else if (!b->m.lab || b->out) {
-        fprintf(stderr, "labgrade batch: cannot use %s: %s\n", b->out, strerror(errno));
+        out = NULL;
+        rc = list_students(b);
     }
+    free(out);
     buf_free(&err);
     return rc;
 }

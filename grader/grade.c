@@ -21,7 +21,7 @@ const char *verdict_name(enum verdict v)
 {
     static const char *names[] = {"not run",  "pass",     "FAIL",     "CRASH",
                                   "TIMEOUT",  "MEMORY",   "OUTPUT",   "VALGRIND",
-                                  "TSAN",     "EXIT",     "NO RESULT"};
+                                  "TSAN",     "EXIT",     "NO RESULT", "SKIPPED"};
     return names[v];
 }
 
@@ -395,7 +395,33 @@ static void run_all(const struct manifest *m, const struct workdir *w, const str
     }
     char **files;
     int nfiles = student_files(m, &files);
-    if (run_jobs(m, w, opt, jobs, count) == 0) {
+    // Native runs first: a case that hangs natively would only hang again,
+    // ten times longer, under Valgrind or TSan, so its other runs are skipped.
+    int native = 0;
+    for (int k = 0; k < count; k++)
+        if (jobs[k].tool == TOOL_NATIVE) {
+            struct job swap = jobs[native];
+            jobs[native++] = jobs[k];
+            jobs[k] = swap;
+        }
+    int rest = 0;
+    if (run_jobs(m, w, opt, jobs, native) == 0) {
+        for (int k = native; k < count; k++) {
+            int hung = 0;
+            for (int n = 0; n < native; n++)
+                hung |= jobs[n].case_index == jobs[k].case_index && jobs[n].result.timed_out;
+            if (!hung) {
+                struct job swap = jobs[native + rest];
+                jobs[native + rest++] = jobs[k];
+                jobs[k] = swap;
+            } else {
+                set_outcome(&g->cases[jobs[k].case_index].runs[jobs[k].tool], VERDICT_SKIPPED,
+                            xstrdup("not run: the case already timed out natively"), NULL);
+            }
+        }
+    }
+    count = native + rest;
+    if (run_jobs(m, w, opt, jobs + native, rest) == 0) {
         for (int k = 0; k < count; k++) {
             if (strcmp(m->tools[jobs[k].tool].variant, "tsan") == 0 && needs_tsan_retry(&jobs[k])) {
                 jobs[k].no_aslr = 1;
@@ -405,7 +431,7 @@ static void run_all(const struct manifest *m, const struct workdir *w, const str
             evaluate_job(m, &jobs[k], files, nfiles, &g->cases[jobs[k].case_index].runs[jobs[k].tool]);
         }
     }
-    for (int k = 0; k < count; k++) {
+    for (int k = 0; k < m->case_count * TOOL_MAX; k++) {
         free(jobs[k].run_dir);
         free(jobs[k].output_path);
         free(jobs[k].result_path);

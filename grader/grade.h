@@ -18,6 +18,7 @@ enum verdict {
     VERDICT_TSAN,        // ThreadSanitizer found a race or deadlock
     VERDICT_EARLY_EXIT,  // the test's process exited before the test ended
     VERDICT_NO_RESULT,   // nothing was reported: the runner itself died
+    VERDICT_SKIPPED,     // not run: the case already timed out natively
 };
 
 struct run_outcome {

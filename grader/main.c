@@ -233,8 +233,12 @@ int main(int argc, char **argv)
     cli.report.hidden_visibility = "after_published";
     cli.cc = "cc";
     signal(SIGPIPE, SIG_IGN);
-    if (argc > 1 && strcmp(argv[1], "batch") == 0)
-        return batch_main(argc - 1, argv + 1, default_kit());
+    if (argc > 1 && strcmp(argv[1], "batch") == 0) {
+        char *kit = default_kit();
+        int rc = batch_main(argc - 1, argv + 1, kit);
+        free(kit);
+        return rc;
+    }
     if (parse_options(argc, argv, &cli) != 0)
         return EXIT_USAGE;
     char *kit = cli.kit ? path_real(cli.kit) : default_kit();

@@ -106,7 +106,7 @@ student() {
 provided_outside() {
     lab=$1
     sed -n 's/#.*//; s/^[[:space:]]*provide[[:space:]]\{1,\}//p' "$KIT/labs/$lab/lab.conf" |
-        tr -s ' \t' '\n\n' | while IFS= read -r pattern; do
+        tr -s ' \t' '\n' | while IFS= read -r pattern; do
             (cd "$KIT/labs/$lab" && for f in $pattern; do
                 if [ -e "$f" ]; then realpath --relative-to="$KIT" "$f"; fi
             done)

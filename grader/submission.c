@@ -14,8 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-// How deep, and through how many folders, the submitted files are looked for.
-enum { MAX_DIRS = 512, MAX_DEPTH = 4 };
+// How deep, and through how many folders, the submitted files are looked
+// for; an archive whose listing is longer than LISTING_MAX is refused whole.
+enum { MAX_DIRS = 512, MAX_DEPTH = 4, LISTING_MAX = 8 << 20 };
 
 enum archive_kind submission_archive_kind(const char *name, size_t *stem)
 {
@@ -45,7 +46,7 @@ static int run_tool(char **argv, const char *readable, const char *writable, con
     struct sandbox_spec spec = {
         .argv = argv, .env = env, .cwd = writable, .read_only = ro, .writable = rw,
         .wall_seconds = 120, .cpu_seconds = 120, .memory_mb = 1024, .memory_by_rss = 1,
-        .output_keep = 4 << 20, .output_max = 16 << 20, .output_path = log,
+        .output_keep = LISTING_MAX, .output_max = LISTING_MAX, .output_path = log,
         .use_bwrap = use_bwrap,
     };
     struct sandbox_result res;
@@ -76,18 +77,23 @@ static int names_are_safe(const char *listing, struct buf *why)
     return 1;
 }
 
-// Refuse symbolic and hard links: a link followed by a member written through
-// it could put files outside the folder the archive is unpacked in.
-static int has_links(const char *long_listing, struct buf *why)
+// Refuse members that are not plain files or folders: a link followed by a
+// member written through it could put files outside the folder the archive
+// is unpacked in, and a device node has no place in a submission.  Every
+// line of `tar -tv` is a member whose first letter is its type; zipinfo's
+// member lines start with Unix permissions where the archive has them.
+static int has_special_members(const char *long_listing, int zip, struct buf *why)
 {
     for (const char *line = long_listing; line && *line;) {
-        if ((line[0] == 'l' || line[0] == 'h') && (line[1] == 'r' || line[1] == '-')) {
-            buf_printf(why, "the archive was refused: it holds a link (%.*s)",
-                       (int)strcspn(line, "\n"), line);
+        size_t len = strcspn(line, "\n");
+        int special = zip ? line[0] == 'l' && (line[1] == 'r' || line[1] == '-')
+                          : len > 0 && line[0] != '-' && line[0] != 'd';
+        if (special) {
+            buf_printf(why, "the archive was refused: it holds a link or a special file (%.*s)",
+                       (int)len, line);
             return 1;
         }
-        line = strchr(line, '\n');
-        line = line ? line + 1 : NULL;
+        line = line[len] ? line + len + 1 : NULL;
     }
     return 0;
 }
@@ -108,12 +114,12 @@ int submission_unpack(const char *archive, enum archive_kind kind, const char *i
     dir_remove(into);
     dir_make(into);
     if (run_tool(names_argv, archive, into, log, use_bwrap) != 0 ||
-        !(names = file_read(log, 4 << 20, NULL, NULL)) ||
+        !(names = file_read(log, LISTING_MAX, NULL, NULL)) ||
         run_tool(long_argv, archive, into, log, use_bwrap) != 0 ||
-        !(details = file_read(log, 4 << 20, NULL, NULL))) {
+        !(details = file_read(log, LISTING_MAX, NULL, NULL))) {
         buf_printf(why, "cannot read the archive %s: is it a valid %s file?", path_base(archive),
                    zip ? "zip" : "tar");
-    } else if (names_are_safe(names, why) && !has_links(details, why)) {
+    } else if (names_are_safe(names, why) && !has_special_members(details, zip, why)) {
         rc = run_tool(zip ? unzip_argv : untar_argv, archive, into, log, use_bwrap);
         if (rc != 0)
             buf_printf(why, "cannot unpack the archive %s", path_base(archive));
