@@ -252,6 +252,7 @@ int mm_init(void)
     return 0;
 }
 
+// Find a free block that fits, or grow the heap for one, and allocate it.
 void *mm_malloc(size_t size)
 {
     if (size == 0 || size > MAX_REQUEST)
@@ -295,6 +296,9 @@ static int grow_in_place(void *bp, size_t asize)
     return 1;
 }
 
+// Resize in place when possible: shrinking never moves a block (split frees
+// the tail), and growing takes in a free right neighbour.  Only then move,
+// and only after the new block exists, so a failure leaves ptr untouched.
 void *mm_realloc(void *ptr, size_t size)
 {
     if (ptr == NULL)

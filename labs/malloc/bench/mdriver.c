@@ -34,11 +34,6 @@ static int load_traces(char **names, int count, struct trace **traces)
     return count;
 }
 
-static int ops_of(const struct trace *trace)
-{
-    return trace->num_ops;
-}
-
 // Check and time every trace, print one line for each and the totals.
 static int report(struct trace **traces, int count, int reps, int verbose)
 {
@@ -55,7 +50,7 @@ static int report(struct trace **traces, int count, int reps, int verbose)
         int timed = result.ok && trace_bench(&traces[i], 1, reps, &mm_seconds[i],
                                              &libc_seconds[i]) == 0;
         if (!result.ok) {
-            printf("%-16s %6d %5s   (%s)\n", traces[i]->name, ops_of(traces[i]), "no",
+            printf("%-16s %6d %5s   (%s)\n", traces[i]->name, traces[i]->num_ops, "no",
                    result.message);
             if (verbose)
                 mm_checkheap(1);
@@ -65,16 +60,16 @@ static int report(struct trace **traces, int count, int reps, int verbose)
         util_sum += result.utilization;
         if (!timed) {
             printf("%-16s %6d %5s %5.1f%%  (a timed run failed)\n", traces[i]->name,
-                   ops_of(traces[i]), "yes", 100 * result.utilization);
+                   traces[i]->num_ops, "yes", 100 * result.utilization);
             failed = 1;
             continue;
         }
+        int ops = traces[i]->num_ops;
         mm_total += mm_seconds[i];
         libc_total += libc_seconds[i];
-        ops_total += ops_of(traces[i]);
-        printf("%-16s %6d %5s %5.1f%% %12.0f %12.0f %7.2f\n", traces[i]->name,
-               ops_of(traces[i]), "yes", 100 * result.utilization,
-               ops_of(traces[i]) / mm_seconds[i] / 1e3, ops_of(traces[i]) / libc_seconds[i] / 1e3,
+        ops_total += ops;
+        printf("%-16s %6d %5s %5.1f%% %12.0f %12.0f %7.2f\n", traces[i]->name, ops, "yes",
+               100 * result.utilization, ops / mm_seconds[i] / 1e3, ops / libc_seconds[i] / 1e3,
                libc_seconds[i] / mm_seconds[i]);
     }
     if (!failed && count > 0)

@@ -90,8 +90,6 @@ void heaptest_assert_trace_file(const char *path)
     char error[512];
     struct trace *trace = trace_read(path, error, sizeof error);
     ck_assert_msg(trace != NULL, "cannot read the trace: %s", error);
-    struct trace_result result;
-    trace_check(trace, &result);
+    heaptest_assert_trace(trace);
     trace_free(trace);
-    ck_assert_msg(result.ok, "%s", result.message);
 }

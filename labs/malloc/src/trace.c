@@ -1,5 +1,4 @@
 // Trace files: reading and writing the .rep format.
-#define _GNU_SOURCE
 #include "trace.h"
 
 #include "memlib.h"

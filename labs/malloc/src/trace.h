@@ -25,7 +25,7 @@ struct trace_op {
 
 struct trace {
     char name[64];
-    size_t suggested_heap; // read and written back; the driver ignores it
+    size_t suggested_heap; // header line 1; gentraces puts the peak live payload there
     int num_ids;
     int num_ops;
     int weight;

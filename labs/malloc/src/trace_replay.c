@@ -1,6 +1,5 @@
 // The trace driver: replays a trace through the allocator, checking every
 // operation, or times it against the C library's allocator.
-#define _GNU_SOURCE
 #include "trace.h"
 
 #include "memlib.h"
