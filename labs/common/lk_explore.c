@@ -24,7 +24,10 @@
 
 #include "lk_run.h"
 
-enum { TRACE_SHOWN = 20 }; // steps a report shows
+enum {
+    TRACE_SHOWN = 20, // steps a report shows
+    MAX_LISTED = 5,   // failing runs listed one per line
+};
 
 struct run_shared *lk_run;
 
@@ -46,7 +49,6 @@ const char *lk_op_name(int op)
         return "?";
     return op_names[op];
 }
-
 
 // An address as a report shows it: its name, else its value.
 const char *lk_run_addr_label(const struct run_shared *s, uintptr_t addr, char *buf, size_t size)
@@ -96,15 +98,6 @@ void lk_explore_fail(const char *fmt, ...)
     lk_run_end(RUN_CHECK);
 }
 
-
-#ifndef LK_EXPLORE
-void lk_explore_name(const volatile void *addr, const char *name)
-{
-    (void)addr;
-    (void)name;
-}
-#endif
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -138,16 +131,17 @@ static void run_child(const struct run_config *config, void (*scenario)(void *),
 #endif
 }
 
-// Wait until the child hangs up its end of the pipe.  Returns 1 on timeout.
+// Wait until the child hangs up its end of the pipe.  Returns 1 on timeout
+// (never if seconds <= 0).
 static int wait_hangup(int fd, double seconds)
 {
     struct pollfd pfd = { .fd = fd, .events = POLLIN };
     double deadline = now_seconds() + seconds;
     for (;;) {
         double left = deadline - now_seconds();
-        if (left <= 0)
+        if (seconds > 0 && left <= 0)
             return 1;
-        if (poll(&pfd, 1, (int)(left * 1000) + 1) > 0)
+        if (poll(&pfd, 1, seconds > 0 ? (int)(left * 1000) + 1 : -1) > 0)
             return 0;
     }
 }
@@ -248,8 +242,9 @@ static int explore_setup(struct explore *e, const struct lk_explore_opts *opts)
     if (e->config.depth > MAX_DEPTH)
         e->config.depth = MAX_DEPTH;
     // Valgrind and TSan slow a run down by about the factors lk_scaled() uses.
+    // LK_RUN_TIMEOUT=0: no limit (a run stopped in a debugger).
     const char *timeout = getenv("LK_RUN_TIMEOUT");
-    e->config.timeout = timeout && atof(timeout) > 0 ? atof(timeout) : 5.0;
+    e->config.timeout = timeout && *timeout ? atof(timeout) : 5.0;
     if (tool && strcmp(tool, "memcheck") == 0)
         e->config.timeout *= 10;
     else if (tool && strcmp(tool, "tsan") == 0)
@@ -323,9 +318,7 @@ static void append_trace(char *out, size_t size, const struct run_shared *s)
         if (t->number != n)
             continue;
         long v = (long)t->value;
-        if (!t->has_value && (t->op <= LK_OP_FETCH_XOR || t->op == LK_OP_TRYLOCK))
-            snprintf(value, sizeof value, "(about to run)");
-        else if (!t->has_value)
+        if (!t->has_value)
             ;
         else if (t->op == LK_OP_SPAWN || t->op == LK_OP_JOIN)
             snprintf(value, sizeof value, "T%ld", v);
@@ -384,8 +377,10 @@ static char *make_report(const struct explore *e)
                " its trace)\n");
         return out;
     }
-    append(out, REPORT_SIZE, " (random %d/%d, pct %d/%d); the first:\nseed %d, strategy %s",
-           e->failed[1], e->runs[1], e->failed[2], e->runs[2], seed, strategy_name(strategy));
+    if (e->runs[1] && e->runs[2])
+        append(out, REPORT_SIZE, " (random %d/%d, pct %d/%d)", e->failed[1], e->runs[1],
+               e->failed[2], e->runs[2]);
+    append(out, REPORT_SIZE, "; the first:\nseed %d, strategy %s", seed, strategy_name(strategy));
     if (strategy == LK_PCT)
         append(out, REPORT_SIZE, " (d=%d, k=%lu)", e->config.depth, e->first->pct_length);
     append(out, REPORT_SIZE, ", %lu steps, trace hash %016llx\n", s->steps, s->hash);
@@ -407,9 +402,16 @@ static void explore_run(struct explore *e, int strategy, int seed)
     e->config.seed = (unsigned)seed;
     int outcome = run_once(&e->config, e->scenario, e->arg, &wstatus);
     e->runs[which]++;
-    if (getenv("LK_EXPLORE_VERBOSE") || getenv("LK_SEED"))
+    // Every run when asked or replaying; otherwise the first few failures.
+    int failures = e->failed[0] + e->failed[1] + e->failed[2] + (outcome != RUN_PASS);
+    if (getenv("LK_EXPLORE_VERBOSE") || getenv("LK_SEED") ||
+        (outcome != RUN_PASS && failures <= MAX_LISTED))
+#ifdef LK_EXPLORE
         fprintf(stderr, "lk_explore %s: seed %d %s: %s, %lu steps, trace hash %016llx\n",
                 e->name, seed, strategy_name(strategy), outcome_name(outcome), s->steps, s->hash);
+#else
+        fprintf(stderr, "lk_explore %s: stress run %d: %s\n", e->name, seed, outcome_name(outcome));
+#endif
     if (e->replay_hash && getenv("LK_SEED") && s->hash != e->replay_hash)
         fprintf(stderr, "lk_explore %s: replay diverged: trace hash %016llx, expected %016llx"
                 " (does the scenario depend on time, rand() or memory outside lk_atomic.h?)\n",

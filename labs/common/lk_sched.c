@@ -60,6 +60,7 @@ static struct {
     int count, live, current, running;
     const struct run_config *config;
     unsigned long long rng;
+    unsigned long points;               // scheduling points so far
     unsigned long change_at[MAX_DEPTH]; // PCT: steps where the runner's priority drops
     long lowest;                        // PCT: the lowest priority handed out so far
     int streak_thread;                  // PCT: who ran the latest points in a row,
@@ -191,14 +192,14 @@ static void describe_thread(int i)
         break;
     case T_FUTEX:
         lk_run_message("blocked on futex at %s (sleeping while it holds %u)\n",
-                    lk_run_addr_label(lk_run, (uintptr_t)t->on, buf, sizeof buf), t->expected);
+                       lk_run_addr_label(lk_run, (uintptr_t)t->on, buf, sizeof buf), t->expected);
         break;
     case T_JOIN:
         lk_run_message("joining T%d\n", t->target);
         break;
     case T_MUTEX:
         lk_run_message("waiting for mutex %s held by T%d\n",
-                    lk_run_addr_label(lk_run, (uintptr_t)t->on, buf, sizeof buf), waits_for(i));
+                       lk_run_addr_label(lk_run, (uintptr_t)t->on, buf, sizeof buf), waits_for(i));
         break;
     case T_DONE:
         lk_run_message("finished\n");
@@ -260,7 +261,7 @@ static void pct_adjust(int self, int yielding)
 {
     struct sched_thread *t = &sched.thread[self];
     for (int i = 0; i < sched.config->depth - 1; i++)
-        if (sched.change_at[i] == lk_run->steps)
+        if (sched.change_at[i] == sched.points)
             t->priority = sched.config->depth - 1 - i;
     if (sched.streak_thread == self) {
         sched.streak++;
@@ -298,19 +299,24 @@ static int self_checked(void)
     return sched_self;
 }
 
-// A scheduling point: record it, then let the strategy choose who runs.
+// A scheduling point: let the strategy choose who runs, and when the turn
+// comes back, record the step (the operation runs right after, so the trace
+// is in the order things happened).
 static void point_locked(int self, int op, const volatile void *addr, const char *name,
                          unsigned long value, int has_value)
 {
-    record(self, op, addr, name, value, has_value);
-    if (lk_run->steps > sched.config->budget)
-        end_with_states(RUN_BUDGET, "step budget exhausted: the run took too many scheduling"
-                                    " points (livelock, or a thread spinning on something no"
-                                    " other thread will change)");
+    if (++sched.points > sched.config->budget) {
+        char why[160];
+        snprintf(why, sizeof why, "step budget exhausted: more than %lu scheduling points"
+                 " (livelock, or a spin on something no other thread will change)",
+                 sched.config->budget);
+        end_with_states(RUN_BUDGET, why);
+    }
     int yielding = op == LK_OP_YIELD;
     if (sched.config->strategy == LK_PCT)
         pct_adjust(self, yielding);
     switch_to(self, pick_next(self, yielding));
+    record(self, op, addr, name, value, has_value);
 }
 
 // Block the caller (its state already says on what) until woken and chosen.
@@ -380,6 +386,7 @@ static void sched_start(const struct run_config *config)
     for (int i = 0; config->pct_length && i < config->depth - 1; i++)
         sched.change_at[i] = 1 + rng_below((unsigned)config->pct_length);
     thread_init(0);
+    sched.thread[0].pthread = pthread_self();
     sched.count = 1;
     sched_self = 0;
     sched.running = 1;
@@ -563,5 +570,12 @@ void lk_sched_leave(long value)
     if (value >= 0)
         note_locked(sched_self, (unsigned long)value);
     pthread_mutex_unlock(&sched.lock);
+}
+#else
+// A normal build has no scheduler: names are for explore traces only.
+void lk_explore_name(const volatile void *addr, const char *name)
+{
+    (void)addr;
+    (void)name;
 }
 #endif

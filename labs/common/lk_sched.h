@@ -55,7 +55,7 @@ struct lk_explore_opts {
 // that one seed (replay); LK_TRACE_HASH=H (from a report) warns if the replay
 // took another path.  LK_EXPLORE_VERBOSE=1 prints one line per run.
 // LK_RUN_TIMEOUT=S sets the per-run wall-clock limit (default 5 s, times 10
-// under Valgrind and 5 under TSan as LK_TOOL says).
+// under Valgrind and 5 under TSan as LK_TOOL says; 0 for none, in a debugger).
 //
 // In a normal build (no LK_EXPLORE) it runs the scenario `seeds` times with
 // real threads in forked children (a plain stress test, with a per-run

@@ -63,7 +63,7 @@ static int is_pending(const char *path)
 static void normalise(char *path)
 {
     char *parts[64];
-    int count = 0;
+    int count = 0, rooted = path[0] == '/';
     for (char *part = strtok(path, "/"); part && count < 64; part = strtok(NULL, "/")) {
         if (strcmp(part, ".") == 0)
             continue;
@@ -73,6 +73,8 @@ static void normalise(char *path)
             parts[count++] = part;
     }
     char out[FULL_PATH] = "";
+    if (rooted)
+        strcpy(out, "/");
     for (int i = 0; i < count; i++) {
         if (i)
             strcat(out, "/");
@@ -179,6 +181,8 @@ static void check_inline_path(const char *md, int line, const char *code, size_t
     int rooted = 0;
     for (int i = 0; roots[i]; i++)
         rooted |= strncmp(path, roots[i], strlen(roots[i])) == 0;
+    if (strstr(path, "/_build/") || strstr(path, "/_site/"))
+        return; // made by a build, not kept in the kit
     if (!rooted || strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                 "0123456789_./-") != len)
         return;

@@ -16,9 +16,9 @@
 #include "lk_atomic.h"
 #include "lk_sched.h"
 
-enum { ROUNDS = 3, MAX_WORKERS = 3 };
+enum { MAX_WORKERS = 3 };
 
-static int workers = 2, check_inside;
+static int workers = 2, rounds = 3, check_inside;
 static atomic_uint flag, counter, inside;
 
 static void counter_add_one(void)
@@ -104,7 +104,7 @@ static void (*unlock_fn)(void);
 static void *counter_worker(void *arg)
 {
     (void)arg;
-    for (int i = 0; i < ROUNDS; i++) {
+    for (int i = 0; i < rounds; i++) {
         lock_fn();
         counter_add_one();
         unlock_fn();
@@ -112,7 +112,7 @@ static void *counter_worker(void *arg)
     return NULL;
 }
 
-// N workers add ROUNDS each under the lock; the total must be exact.
+// N workers add `rounds` each under the lock; the total must be exact.
 static void counter_scenario(void *arg)
 {
     lk_thread_t t[MAX_WORKERS];
@@ -128,8 +128,8 @@ static void counter_scenario(void *arg)
     for (int i = 0; i < workers; i++)
         lk_thread_join(t[i], NULL);
     unsigned got = atomic_load(&counter);
-    lk_explore_check(got == (unsigned)(workers * ROUNDS), "counter: expected %d, got %u",
-                     workers * ROUNDS, got);
+    lk_explore_check(got == (unsigned)(workers * rounds), "counter: expected %d, got %u",
+                     workers * rounds, got);
 }
 
 // Lost wakeup: the waiter checks `ready`, then sleeps on a word that the
@@ -216,7 +216,7 @@ static void abba_scenario(void *arg)
 static void *ordered_worker(void *arg)
 {
     (void)arg;
-    for (int i = 0; i < ROUNDS; i++) {
+    for (int i = 0; i < rounds; i++) {
         lk_mutex_lock(&mutex_a);
         if (lk_mutex_trylock(&mutex_b) != 0)
             lk_mutex_lock(&mutex_b);
@@ -237,8 +237,8 @@ static void ordered_scenario(void *arg)
     for (int i = 0; i < workers; i++)
         lk_thread_join(t[i], NULL);
     unsigned got = atomic_load(&counter);
-    lk_explore_check(got == (unsigned)(workers * ROUNDS), "counter: expected %d, got %u",
-                     workers * ROUNDS, got);
+    lk_explore_check(got == (unsigned)(workers * rounds), "counter: expected %d, got %u",
+                     workers * rounds, got);
 }
 
 // A thread that dereferences NULL: the run crashes, the test does not.
@@ -308,24 +308,26 @@ struct scenario {
     int workers;
     long budget;
     int check_inside;
+    int rounds; // per worker (default 3)
 };
 
 static const struct scenario scenarios[] = {
-    { "tas_lock_2", counter_scenario, tas_lock, tas_unlock, 2, 0, 0 },
-    { "tas_lock_3", counter_scenario, tas_lock, tas_unlock, 3, 0, 0 },
-    { "tas_lock_2_inside", counter_scenario, tas_lock, tas_unlock, 2, 0, 1 },
-    { "tas_lock_3_inside", counter_scenario, tas_lock, tas_unlock, 3, 0, 1 },
-    { "cas_spinlock", counter_scenario, cas_lock, cas_unlock, 3, 0, 0 },
-    { "cas_spinlock_busy", counter_scenario, cas_lock_busy, cas_unlock, 3, 0, 0 },
-    { "futex_mutex", counter_scenario, futex_lock, futex_unlock, 3, 0, 0 },
-    { "lost_wakeup", lost_wakeup_scenario, NULL, NULL, 2, 0, 0 },
-    { "livelock", livelock_scenario, NULL, NULL, 2, 20000, 0 },
-    { "livelock_default_budget", livelock_scenario, NULL, NULL, 2, 0, 0 },
-    { "abba", abba_scenario, NULL, NULL, 2, 0, 0 },
-    { "ordered_mutexes", ordered_scenario, NULL, NULL, 3, 0, 0 },
-    { "batch", batch_scenario, NULL, NULL, 2, 0, 0 },
-    { "crash", crash_scenario, NULL, NULL, 1, 0, 0 },
-    { "hang", hang_scenario, NULL, NULL, 1, 0, 0 },
+    { "tas_lock_2", counter_scenario, tas_lock, tas_unlock, 2, 0, 0, 0 },
+    { "tas_lock_3", counter_scenario, tas_lock, tas_unlock, 3, 0, 0, 0 },
+    { "tas_lock_2_long", counter_scenario, tas_lock, tas_unlock, 2, 0, 0, 1000 },
+    { "tas_lock_2_inside", counter_scenario, tas_lock, tas_unlock, 2, 0, 1, 0 },
+    { "tas_lock_3_inside", counter_scenario, tas_lock, tas_unlock, 3, 0, 1, 0 },
+    { "cas_spinlock", counter_scenario, cas_lock, cas_unlock, 3, 0, 0, 0 },
+    { "cas_spinlock_busy", counter_scenario, cas_lock_busy, cas_unlock, 3, 0, 0, 0 },
+    { "futex_mutex", counter_scenario, futex_lock, futex_unlock, 3, 0, 0, 0 },
+    { "lost_wakeup", lost_wakeup_scenario, NULL, NULL, 2, 0, 0, 0 },
+    { "livelock", livelock_scenario, NULL, NULL, 2, 20000, 0, 0 },
+    { "livelock_default_budget", livelock_scenario, NULL, NULL, 2, 0, 0, 0 },
+    { "abba", abba_scenario, NULL, NULL, 2, 0, 0, 0 },
+    { "ordered_mutexes", ordered_scenario, NULL, NULL, 3, 0, 0, 0 },
+    { "batch", batch_scenario, NULL, NULL, 2, 0, 0, 0 },
+    { "crash", crash_scenario, NULL, NULL, 1, 0, 0, 0 },
+    { "hang", hang_scenario, NULL, NULL, 1, 0, 0, 0 },
 };
 
 int main(int argc, char **argv)
@@ -353,6 +355,7 @@ int main(int argc, char **argv)
     unlock_fn = s->unlock;
     workers = s->workers;
     check_inside = s->check_inside;
+    rounds = s->rounds ? s->rounds : 3;
     struct timespec t0, t1;
     char *report = NULL;
     clock_gettime(CLOCK_MONOTONIC, &t0);
