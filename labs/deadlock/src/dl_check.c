@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 double dl_seconds(double native_seconds)
 {
@@ -141,6 +142,7 @@ static void check_meal(struct table *t, int seat, void *arg)
 static void *philosopher(void *arg)
 {
     struct dl_guest *g = arg;
+    atomic_store(&g->tid, (int)gettid());
     for (long m = 0; m < g->dinner->meals; m++)
         philosopher_dine(&g->dinner->table, g->seat);
     return NULL;
@@ -156,7 +158,9 @@ void dl_dinner_init(struct dl_dinner *d, int seats, long meals)
     d->problem[0] = '\0';
     for (int i = 0; i < seats; i++) {
         atomic_init(&d->eating[i], 0);
-        d->guest[i] = (struct dl_guest){d, i};
+        d->guest[i].dinner = d;
+        d->guest[i].seat = i;
+        atomic_init(&d->guest[i].tid, 0);
     }
 }
 
@@ -323,15 +327,21 @@ void dl_explore(const char *name, void (*scenario)(void *), void *arg, int seeds
     struct lk_explore_opts opts = {.seeds = seeds, .strategies = strategies};
     char *report = NULL;
     int failed = lk_explore(name, scenario, arg, &opts, &report);
-    if (failed) {
-        // The whole report (with the trace) goes to stderr; the test's
-        // message keeps the first lines, which say what happened.
-        fprintf(stderr, "%s\n", report ? report : "");
-        char head[900];
-        snprintf(head, sizeof head, "%s", report ? report : "(no report)");
+    if (!failed) {
         free(report);
-        ck_abort_msg("expected every schedule to pass; %d failed. First failure:\n%s", failed,
-                     head);
+        return;
     }
+    // The whole report, with the trace, goes to stderr; the test's message
+    // keeps what happened and how to replay it.
+    const char *text = report ? report : "(no report)";
+    fprintf(stderr, "%s\n", text);
+    const char *trace = strstr(text, "last steps");
+    const char *replay = strstr(text, "replay:");
+    int head = trace ? (int)(trace - text) : (int)strlen(text);
+    char message[1200];
+    snprintf(message, sizeof message, "%.*s%s", head > 900 ? 900 : head, text,
+             trace && replay ? replay : "");
     free(report);
+    ck_abort_msg("expected every schedule to pass; %d failed. First failure:\n%s", failed,
+                 message);
 }

@@ -42,6 +42,7 @@ struct dl_dinner {
     struct dl_guest {
         struct dl_dinner *dinner;
         int seat;
+        atomic_int tid; // the thread's id (gettid), once it runs
     } guest[TABLE_MAX_SEATS];
 };
 
