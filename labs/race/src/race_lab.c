@@ -113,6 +113,13 @@ double lab_seconds(void)
     return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
+double lab_cpu_seconds(void)
+{
+    struct timespec used;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &used);
+    return (double)used.tv_sec + (double)used.tv_nsec / 1e9;
+}
+
 void lab_fill(long *a, size_t n, unsigned seed)
 {
     unsigned long long state = seed * 2654435761ULL + 1;

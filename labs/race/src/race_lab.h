@@ -36,6 +36,11 @@ void lab_run_threads(int threads, void (*fn)(int index, void *arg), void *arg);
 // Seconds on a monotonic clock, for measuring intervals.
 double lab_seconds(void);
 
+// Seconds of processor time used so far by all the threads of this process,
+// living or joined.  Unlike the clock on the wall, it does not grow while
+// the threads wait for a processor that other programs are using.
+double lab_cpu_seconds(void);
+
 // Fill a[0..n) with small pseudo-random values, the same for the same seed.
 void lab_fill(long *a, size_t n, unsigned seed);
 
