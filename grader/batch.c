@@ -406,9 +406,12 @@ static int grade_and_record(const struct batch *b, const struct student *st, con
 {
     struct grade g;
     struct buf err = {0};
+    // Students share the cores; fewer students than cores share them out.
+    struct grade_options opt = b->grade;
+    opt.jobs = b->count < b->jobs ? b->jobs / b->count : 1;
     if (f->problem.len) {
         grade_from_problem(&b->m, st->path, buf_str(&f->problem), b->grade.only_case, &g);
-    } else if (grade_submission(&b->m, &b->env, f->root, &b->grade, &g, &err) != 0) {
+    } else if (grade_submission(&b->m, &b->env, f->root, &opt, &g, &err) != 0) {
         fprintf(stderr, "labgrade: %s\n", buf_str(&err));
         buf_free(&err);
         grade_free(&g);
@@ -685,12 +688,11 @@ int batch_main(int argc, char **argv, const char *kit)
     b.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
     b.cc = "cc";
     b.report.hidden_visibility = "after_published";
-    b.grade.jobs = 1;   // the parallelism is across students
     if (parse_options(argc, argv, &b) != 0)
         return 2;
     char *kit_real = path_real(b.kit ? b.kit : kit);
     if (!kit_real || !dir_exists(b.dir)) {
-        fprintf(stderr, "labgrade batch: %s does not exist\n", kit_real ? b.dir : b.kit);
+        fprintf(stderr, "labgrade batch: %s does not exist\n", kit_real ? b.dir : b.kit ? b.kit : kit);
         return 2;
     }
     b.kit = kit_real;

@@ -284,6 +284,17 @@ static void evaluate_job(const struct manifest *m, struct job *j, char **files, 
         size_t first = strcspn(r.message, "\n");
         char *rest = r.message[first] ? xstrdup(r.message + first + 1) : NULL;
         r.message[first] = '\0';
+        // A tool's report explains a wrong answer more often than not: add it.
+        char *report = j->tool == TOOL_MEMCHECK ? diagnose_valgrind(j->run_dir, files, nfiles)
+                       : j->tool == TOOL_TSAN  ? diagnose_tsan(j->run_dir, files, nfiles)
+                                               : NULL;
+        if (report) {
+            char *both = xasprintf("%s%s%s also reported:\n%s", rest ? rest : "", rest ? "\n" : "",
+                                   m->tools[j->tool].name, report);
+            free(rest);
+            free(report);
+            rest = both;
+        }
         set_outcome(o, VERDICT_FAIL,
                     r.where[0] ? xasprintf("%s (%s)", r.message, r.where) : xstrdup(r.message),
                     rest);

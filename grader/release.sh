@@ -63,10 +63,11 @@ hidden_suites() {
 # near-solutions), and the instructor's own tools and their tests.
 INSTRUCTOR_ONLY='^solutions/|^labs/[^/]+/hidden/|^labs/[^/]+/fixtures/|^tests/fixtures/|^tests/release/|^tests/batch/|^grader/gradescope/|^grader/release\.sh$'
 
-# Drop the blocks between <!-- instructor-only --> and <!-- end instructor-only -->.
+# Drop the blocks from a line <!-- instructor-only --> to a line
+# <!-- end instructor-only --> (the markers alone on their lines).
 strip_instructor_only() {
-    awk '/<!-- instructor-only -->/ { skip = 1; next }
-         /<!-- end instructor-only -->/ { skip = 0; next }
+    awk '/^[[:space:]]*<!-- instructor-only -->[[:space:]]*$/ { skip = 1; next }
+         /^[[:space:]]*<!-- end instructor-only -->[[:space:]]*$/ { skip = 0; next }
          !skip' "$1" >"$1.student"
     mv "$1.student" "$1"
 }
@@ -87,7 +88,7 @@ student() {
     rm -rf "$stage" "$stage.tar.gz"
     copy_files "$list" "$stage"
     grep '\.md$' "$list" | while IFS= read -r f; do
-        if grep -q '<!-- instructor-only -->' "$stage/$f"; then
+        if grep -q '^[[:space:]]*<!-- instructor-only -->[[:space:]]*$' "$stage/$f"; then
             strip_instructor_only "$stage/$f"
         fi
     done
