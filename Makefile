@@ -4,6 +4,7 @@
 LAB ?= malloc
 SUBMISSION ?= starter/$(LAB)
 ARGS ?=
+DIST ?= dist
 PACKAGES := gcc clang make pkg-config check valgrind gdb bubblewrap python3 \
             python3-jsonschema pandoc graphviz zip unzip
 
@@ -22,6 +23,8 @@ help:
 	@echo "  make deps                     install the Debian packages the kit needs"
 	@echo "  make grader                   build grader/labgrade"
 	@echo "  make docs                     render docs/ to HTML in docs/_site"
+	@echo "  make release                  the student kit in dist/ (instructors; docs/instructor.md)"
+	@echo "  make autograder LAB=malloc    Gradescope's autograder, dist/malloc-autograder.zip"
 	@echo "  make clean"
 	@echo ""
 	@echo "The grader: grader/labgrade --help"
@@ -63,8 +66,17 @@ test: grader
 docs:
 	$(Q)$(MAKE) -s -C docs html
 
+# The instructor kit's releases (grader/release.sh is not in the student kit).
+release:
+	$(Q)if [ -x grader/release.sh ]; then grader/release.sh student $(DIST); \
+	else echo "make release needs the instructor kit: this is the student kit"; exit 1; fi
+
+autograder:
+	$(Q)if [ -x grader/release.sh ]; then grader/release.sh autograder $(LAB) $(DIST); \
+	else echo "make autograder needs the instructor kit: this is the student kit"; exit 1; fi
+
 clean:
 	$(Q)$(MAKE) -s -C grader clean
 	$(Q)rm -rf dist docs/_site
 
-.PHONY: help deps check-deps grader grade labs test docs clean
+.PHONY: help deps check-deps grader grade labs test docs release autograder clean

@@ -14,6 +14,7 @@
 
 #include "build.h"
 #include "grade.h"
+#include "gradebook.h"
 #include "manifest.h"
 #include "report.h"
 #include "sandbox.h"
@@ -23,7 +24,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,15 +35,6 @@
 
 enum { EXIT_UNCHANGED = 3, EXIT_LAB_ERROR = 4 };
 
-// A submission's record, kept in OUTDIR/<student>/grade.txt.
-struct summary {
-    char hash[32];       // "-" when it must be graded again
-    double score, max;
-    long newest;         // newest file time in the submission (0: none)
-    char *note;
-    double *points;      // per manifest case; NAN when not part of the grade
-};
-
 struct student {
     char *name;
     char *path;          // absolute: the folder or the archive
@@ -51,7 +42,7 @@ struct student {
     pid_t pid;
     double started;
     const char *state;   // "graded", "unchanged" or "not graded"
-    struct summary s;
+    struct grade_record s;
 };
 
 struct batch {
@@ -213,58 +204,6 @@ static int list_students(struct batch *b)
     return 0;
 }
 
-static int summary_write(const char *path, const struct manifest *m, const struct summary *s)
-{
-    struct buf b = {0};
-    buf_printf(&b, "# labgrade batch: the last grade of this submission\nhash %s\nscore %.10g\n"
-                   "max %.10g\nnewest %ld\nnote ", s->hash, s->score, s->max, s->newest);
-    for (const char *p = s->note ? s->note : ""; *p; p++)
-        buf_append(&b, *p == '\n' || *p == '\r' ? " " : p, 1);
-    buf_puts(&b, "\n");
-    for (int i = 0; i < m->case_count; i++)
-        if (!isnan(s->points[i]))
-            buf_printf(&b, "case %s %.10g\n", m->cases[i].name, s->points[i]);
-    char *tmp = xasprintf("%s.new", path);
-    int rc = file_write(tmp, buf_str(&b), b.len) == 0 && rename(tmp, path) == 0 ? 0 : -1;
-    free(tmp);
-    buf_free(&b);
-    return rc;
-}
-
-static void summary_init(struct summary *s, const struct manifest *m)
-{
-    memset(s, 0, sizeof *s);
-    snprintf(s->hash, sizeof s->hash, "-");
-    s->points = xcalloc((size_t)m->case_count, sizeof *s->points);
-    for (int i = 0; i < m->case_count; i++)
-        s->points[i] = NAN;
-}
-
-static int summary_read(const char *path, const struct manifest *m, struct summary *s)
-{
-    char *text = file_read(path, 1 << 20, NULL, NULL);
-    summary_init(s, m);
-    int fields = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        char name[256];
-        double points;
-        if (sscanf(line, "hash %31s", s->hash) == 1 || sscanf(line, "score %lf", &s->score) == 1 ||
-            sscanf(line, "max %lf", &s->max) == 1 || sscanf(line, "newest %ld", &s->newest) == 1)
-            fields++;
-        else if (strncmp(line, "note ", 5) == 0)
-            s->note = xstrdup(line + 5);
-        else if (sscanf(line, "case %255s %lf", name, &points) == 2)
-            for (int i = 0; i < m->case_count; i++)
-                if (strcmp(m->cases[i].name, name) == 0)
-                    s->points[i] = points;
-    }
-    free(text);
-    return fields == 4 ? 0 : -1;
-}
-
 // One line on what kept a submission from its points, for the gradebook.
 static char *grade_note(const struct grade *g)
 {
@@ -311,7 +250,7 @@ static void grade_from_problem(const struct manifest *m, const char *submission,
 
 // The reports and the record of one grade, in `dir`.
 static void record_grade(const struct batch *b, const char *dir, const struct grade *g,
-                         const char *hash, long newest, struct summary *s)
+                         const char *hash, long newest, struct grade_record *s)
 {
     char *text = path_join(dir, "report.txt"), *json = path_join(dir, "results.json");
     char *junit = path_join(dir, "junit.xml"), *record = path_join(dir, "grade.txt");
@@ -324,7 +263,7 @@ static void record_grade(const struct batch *b, const char *dir, const struct gr
     }
     report_json(json, g, &plain);
     report_junit(junit, g);
-    summary_init(s, &b->m);
+    gradebook_init_record(s, &b->m);
     snprintf(s->hash, sizeof s->hash, "%s", hash);
     s->score = g->score;
     s->max = g->max_score;
@@ -334,7 +273,7 @@ static void record_grade(const struct batch *b, const char *dir, const struct gr
         if (!g->cases[i].skipped &&
             (!b->grade.only_case || strcmp(b->grade.only_case, b->m.cases[i].name) == 0))
             s->points[i] = g->cases[i].earned;
-    summary_write(record, &b->m, s);
+    gradebook_write_record(record, &b->m, s);
     free(text);
     free(json);
     free(junit);
@@ -386,16 +325,15 @@ static void find_submission(const struct batch *b, const struct student *st, con
 // a grading that fails half way cannot leave an old grade behind.
 static int last_grade_holds(const struct batch *b, const char *record, const struct found *f)
 {
-    struct summary s;
-    int holds = summary_read(record, &b->m, &s) == 0 && !b->force && strcmp(s.hash, f->hash) == 0;
+    struct grade_record s;
+    int holds = gradebook_read_record(record, &b->m, &s) == 0 && !b->force && strcmp(s.hash, f->hash) == 0;
     if (holds) {
         s.newest = f->newest;
-        summary_write(record, &b->m, &s);
+        gradebook_write_record(record, &b->m, &s);
     } else {
         unlink(record);
     }
-    free(s.points);
-    free(s.note);
+    gradebook_free_record(&s);
     return holds;
 }
 
@@ -422,10 +360,9 @@ static int grade_and_record(const struct batch *b, const struct student *st, con
         free(g.submission);
         g.submission = xasprintf("%s%s%s", st->path, *inner ? ", folder " : "", *inner ? inner + 1 : "");
     }
-    struct summary s;
+    struct grade_record s;
     record_grade(b, dir, &g, f->hash, f->newest, &s);
-    free(s.points);
-    free(s.note);
+    gradebook_free_record(&s);
     grade_free(&g);
     return 0;
 }
@@ -505,19 +442,18 @@ static void finish_student(struct batch *b, struct student *st, int status)
     char *dir = student_dir(b, st);
     char *record = path_join(dir, "grade.txt"), *tmp = path_join(dir, ".tmp");
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    if ((code == 0 || code == EXIT_UNCHANGED) && summary_read(record, &b->m, &st->s) == 0) {
+    if ((code == 0 || code == EXIT_UNCHANGED) && gradebook_read_record(record, &b->m, &st->s) == 0) {
         st->state = code == 0 ? "graded" : "unchanged";
     } else {
         char *note, *reason;
         failure_reason(dir, status, &note, &reason);
         struct grade g;
-        free(st->s.points);
-        free(st->s.note);
+        gradebook_free_record(&st->s);
         grade_from_problem(&b->m, st->path, reason, b->grade.only_case, &g);
         record_grade(b, dir, &g, "-", 0, &st->s);
         free(st->s.note);
         st->s.note = note;
-        summary_write(record, &b->m, &st->s);
+        gradebook_write_record(record, &b->m, &st->s);
         grade_free(&g);
         free(reason);
         st->state = "not graded";
@@ -528,7 +464,7 @@ static void finish_student(struct batch *b, struct student *st, int status)
     free(dir);
 }
 
-static int is_late(const struct batch *b, const struct summary *s)
+static int is_late(const struct batch *b, const struct grade_record *s)
 {
     // The deadline's minute is still on time.
     return b->have_deadline && s->newest >= (long)b->deadline + 60;
@@ -586,62 +522,18 @@ static void grade_all(struct batch *b)
     }
 }
 
-// A CSV field; text a spreadsheet would run as a formula is quoted with '.
-static void csv_text(FILE *out, const char *text)
-{
-    int formula = strchr("=+-@", text[0]) && text[0];
-    fputc('"', out);
-    if (formula)
-        fputc('\'', out);
-    for (const char *p = text; *p; p++) {
-        if (*p == '"')
-            fputc('"', out);
-        fputc(*p == '\n' || *p == '\r' ? ' ' : *p, out);
-    }
-    fputc('"', out);
-}
-
-static int case_column(const struct batch *b, int i)
-{
-    return manifest_suite(&b->m, b->m.cases[i].suite)->present &&
-           (!b->grade.only_case || strcmp(b->grade.only_case, b->m.cases[i].name) == 0);
-}
-
+// The gradebook: a row per student, in the students' order.
 static int write_gradebook(const struct batch *b, const char *path)
 {
-    char *tmp = xasprintf("%s.new", path);
-    FILE *out = fopen(tmp, "w");
-    if (!out) {
-        free(tmp);
-        return -1;
-    }
-    fputs("student,score,max,late,newest_file,status,note", out);
-    for (int i = 0; i < b->m.case_count; i++)
-        if (case_column(b, i))
-            fprintf(out, ",%s", b->m.cases[i].name);
-    fputc('\n', out);
-    for (int k = 0; k < b->count; k++) {
-        const struct student *st = &b->students[k];
-        char when[32] = "";
-        time_t t = st->s.newest;
-        if (t)
-            strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&t));
-        csv_text(out, st->name);
-        fprintf(out, ",%g,%g,%s,%s,%s,", st->s.score, st->s.max,
-                !b->have_deadline ? "" : is_late(b, &st->s) ? "yes" : "no", when, st->state);
-        csv_text(out, st->s.note ? st->s.note : "");
-        for (int i = 0; i < b->m.case_count; i++) {
-            if (!case_column(b, i))
-                continue;
-            if (isnan(st->s.points[i]))
-                fputc(',', out);
-            else
-                fprintf(out, ",%g", st->s.points[i]);
-        }
-        fputc('\n', out);
-    }
-    int rc = fclose(out) == 0 && rename(tmp, path) == 0 ? 0 : -1;
-    free(tmp);
+    struct gradebook_row *rows = xcalloc((size_t)b->count + 1, sizeof *rows);
+    for (int k = 0; k < b->count; k++)
+        rows[k] = (struct gradebook_row){
+            .student = b->students[k].name, .status = b->students[k].state,
+            .late = b->have_deadline ? is_late(b, &b->students[k].s) : -1,
+            .record = &b->students[k].s,
+        };
+    int rc = gradebook_write(path, &b->m, b->grade.only_case, rows, b->count);
+    free(rows);
     return rc;
 }
 
@@ -717,8 +609,7 @@ int batch_main(int argc, char **argv, const char *kit)
     for (int k = 0; k < b.count; k++) {
         free(b.students[k].name);
         free(b.students[k].path);
-        free(b.students[k].s.note);
-        free(b.students[k].s.points);
+        gradebook_free_record(&b.students[k].s);
     }
     free(b.students);
     build_env_free(&b.env);

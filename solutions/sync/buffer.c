@@ -22,10 +22,12 @@ void sync_buffer_put(sync_buffer_t *buffer, long item)
         sync_cond_wait(&buffer->not_full, &buffer->mutex);
     buffer->slots[(buffer->head + buffer->count) % buffer->capacity] = item;
     buffer->count++;
-    // Two condition variables, so this wakes a consumer, never a producer
-    // that would find the buffer still full and go back to sleep.
-    sync_cond_signal(&buffer->not_empty);
     sync_mutex_unlock(&buffer->mutex);
+    // Two condition variables, so this wakes a consumer, never a producer
+    // that would find the buffer still full.  Signalling after the unlock
+    // is safe (a waiter reads the sequence before it unlocks) and spares the
+    // woken thread a sleep on the mutex we would still hold.
+    sync_cond_signal(&buffer->not_empty);
 }
 
 // Remove and return the oldest item.  Waits while the buffer is empty.
@@ -37,7 +39,7 @@ long sync_buffer_get(sync_buffer_t *buffer)
     long item = buffer->slots[buffer->head];
     buffer->head = (buffer->head + 1) % buffer->capacity;
     buffer->count--;
-    sync_cond_signal(&buffer->not_full);
     sync_mutex_unlock(&buffer->mutex);
+    sync_cond_signal(&buffer->not_full);
     return item;
 }

@@ -7,8 +7,10 @@
 
 #include "lk_atomic.h"
 
-// Longest pause, in spin-wait hints, after a lost race for the spinlock.
-#define SPIN_BACKOFF_MAX 256
+// Longest pause, in spin-wait hints, after a lost race for the spinlock:
+// 64 `pause` instructions are a few microseconds, about what a sleep and a
+// wake-up cost, so waiting longer than that is the mutex's job.
+#define SPIN_BACKOFF_MAX 64
 
 // Mutex states (sync.h).
 enum { UNLOCKED = 0, LOCKED = 1, CONTENDED = 2 };
@@ -66,12 +68,13 @@ bool sync_spin_trylock(sync_spinlock_t *lock)
 
 void sync_spin_unlock(sync_spinlock_t *lock)
 {
-    // relaxed: only the holder writes a held lock, so this reads its own 1.
+    // relaxed: a check, not a synchronization; the holder reads its own 1
+    // (a lock held by another thread gets past it unnoticed).
     if (lk_atomic_load_explicit(&lock->locked, memory_order_relaxed) == 0)
         panic("sync_spin_unlock: the lock is not held");
     // release: the critical section's writes become visible before the 0
-    // does, to whoever acquires next (a plain store would let them sink
-    // past it).
+    // does, to whoever acquires next (after a relaxed store they could
+    // still be on their way).
     lk_atomic_store_explicit(&lock->locked, 0, memory_order_release);
 }
 
@@ -200,7 +203,7 @@ void sync_sem_post(sync_sem_t *sem)
     sem->count++;
     sync_mutex_unlock(&sem->mutex);
     // One unit, one waiter: signal, not broadcast.  After the unlock, so the
-    // waiter wakes to a free mutex instead of going back to sleep on it;
-    // no wake-up is lost, since the waiter read seq before its own unlock.
+    // waiter wakes to a free mutex, not to ours (safe: it read seq before
+    // its own unlock).
     sync_cond_signal(&sem->nonzero);
 }

@@ -6,7 +6,8 @@
 // and with the initializers below), so their fields are fixed: each one is
 // exactly the state its algorithm in README.md needs.  Reach the atomic
 // fields only through lk_atomic.h (lk_atomic_load_explicit, lk_futex_wait,
-// ...), never with plain reads and writes.
+// ...), never with plain reads and writes; atomic_init in the *_init
+// functions is the one exception (nobody else can see the object yet).
 #ifndef SYNC_H
 #define SYNC_H
 

@@ -11,6 +11,13 @@
 
 #include "labkit_check.h"
 
+static void sleep_seconds(double seconds)
+{
+    struct timespec pause = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+        ;
+}
+
 static void *crew_member_main(void *member_arg)
 {
     struct crew_member *member = member_arg;
@@ -35,17 +42,32 @@ void crew_start(struct crew *crew, int size, void (*body)(void *arg, int index),
     crew->body = body;
     crew->arg = arg;
     crew->size = size;
+    // Small stacks: a thread's default stack is RLIMIT_STACK, and under the
+    // grader's address-space limit a few of those would use it all up.
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 1 << 20);
     for (int i = 0; i < size; i++) {
         crew->members[i] = (struct crew_member){ crew, i };
-        int rc = pthread_create(&crew->threads[i], NULL, crew_member_main, &crew->members[i]);
+        int rc = pthread_create(&crew->threads[i], &attr, crew_member_main, &crew->members[i]);
         if (rc != 0) {
             fprintf(stderr, "crew_start: pthread_create: %s\n", strerror(rc));
             abort();
         }
     }
+    pthread_attr_destroy(&attr);
     while (atomic_load(&crew->ready) < size)
         sched_yield();
     atomic_store(&crew->go, 1);
+}
+
+void crew_start_behind(struct crew *crew, int size, void (*body)(void *arg, int index), void *arg,
+                       sync_mutex_t *held)
+{
+    sync_mutex_lock(held);
+    crew_start(crew, size, body, arg);
+    test_settle(0.02);
+    sync_mutex_unlock(held);
 }
 
 bool crew_finish_within(struct crew *crew, double seconds)
@@ -61,6 +83,51 @@ bool crew_finish_within(struct crew *crew, double seconds)
 int crew_finished(struct crew *crew)
 {
     return atomic_load(&crew->finished);
+}
+
+static void *nudger_main(void *arg)
+{
+    struct nudger *nudger = arg;
+    while (!atomic_load(&nudger->stop)) {
+        for (int i = 0; i < 2; i++)
+            if (nudger->conds[i])
+                sync_cond_broadcast(nudger->conds[i]);
+        sleep_seconds(0.001);
+    }
+    return NULL;
+}
+
+void nudger_start(struct nudger *nudger, sync_cond_t *first, sync_cond_t *second)
+{
+    nudger->conds[0] = first;
+    nudger->conds[1] = second;
+    atomic_init(&nudger->stop, 0);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 1 << 20);
+    int rc = pthread_create(&nudger->thread, &attr, nudger_main, nudger);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        fprintf(stderr, "nudger_start: pthread_create: %s\n", strerror(rc));
+        abort();
+    }
+}
+
+void nudger_stop(struct nudger *nudger)
+{
+    atomic_store(&nudger->stop, 1);
+    pthread_join(nudger->thread, NULL);
+}
+
+void guarded_increment(struct guarded_counter *counter)
+{
+    if (atomic_fetch_add_explicit(&counter->inside, 1, memory_order_relaxed) != 0)
+        atomic_fetch_add_explicit(&counter->overlaps, 1, memory_order_relaxed);
+    long value = counter->value;
+    for (volatile int i = 0; i < 20; i++)
+        ;
+    counter->value = value + 1;
+    atomic_fetch_sub_explicit(&counter->inside, 1, memory_order_relaxed);
 }
 
 double test_now(void)
@@ -80,13 +147,6 @@ double test_patience(double seconds)
     if (strcmp(tool, "native") != 0)
         return seconds * 3;
     return seconds;
-}
-
-static void sleep_seconds(double seconds)
-{
-    struct timespec pause = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
-        ;
 }
 
 void test_settle(double seconds)

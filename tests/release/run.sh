@@ -1,0 +1,150 @@
+#!/bin/sh
+# `make release` and `make autograder LAB=malloc`.
+#
+# The student kit: the tarball unpacks to the same tree `make release` leaves
+# in dist/, holds no solution, hidden test or fixture (by path and by
+# content: tests/release/check_secrets.py, which must also catch leaks planted
+# in a copy), builds on its own, grades the malloc starter without a word of
+# hidden cases but the note that they are not in the kit, and its GitHub
+# workflow's grading step runs and writes JUnit XML.
+#
+# The autograder: the zip has setup.sh and run_autograder at its root, the
+# malloc lab with its hidden tests and the grader, no solution; setup.sh
+# builds it, and run_autograder against a fake /autograder grades the
+# solution (full marks) and the starter (zero) into a valid results.json with
+# hidden cases after_published, as an unprivileged user.
+#
+# To stay quick the grading here is native only (LABKIT_GRADE_ARGS).
+cd "$(dirname "$0")/../.." || exit 2
+KIT=$(pwd)
+LAB=malloc
+T=$(mktemp -d /tmp/labkit-release-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+chmod 755 "$T"   # the autograder's user must reach its files
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+ok() {
+    echo "ok   $*"
+}
+
+# --- the student kit
+make -s release DIST="$T/dist" >"$T/release.log" 2>&1 || { cat "$T/release.log"; fail "make release"; }
+set -- "$T"/dist/labkit-student-*.tar.gz
+[ $# = 1 ] && [ -s "$1" ] || fail "make release wrote $* instead of one labkit-student-VERSION.tar.gz"
+tarball=$1
+name=$(basename "$tarball" .tar.gz)
+mkdir "$T/student"
+tar -C "$T/student" -xzf "$tarball" || fail "cannot unpack $tarball"
+tree="$T/student/$name"
+[ -d "$tree" ] || fail "$tarball does not unpack to $name/"
+diff -r "$T/dist/$name" "$tree" >/dev/null || fail "dist/$name differs from the tarball"
+[ "$(cat "$tree/VERSION")" = "${name#labkit-student-}" ] || fail "VERSION is not the tarball's version"
+[ -f "$tree/.github/workflows/labkit.yml" ] || fail "no GitHub workflow in the student kit"
+ok "make release wrote $(basename "$tarball") ($(tar -tzf "$tarball" | wc -l) entries)"
+
+python3 tests/release/check_secrets.py "$KIT" "$tree" || fail "the student kit leaks"
+ok "no solution, hidden test or fixture in the student kit"
+if [ -f "$tree/tests/docs/check_docs.c" ]; then
+    cc -std=gnu11 -O2 -o "$T/check_docs" "$tree/tests/docs/check_docs.c" || fail "cannot build check_docs"
+    (cd "$tree" && "$T/check_docs" docs/instructor.md) || fail "the student kit's guide has broken links"
+    ok "the student kit's copy of the guide, instructor-only parts removed, has no broken link"
+fi
+
+# The check can fail: a re-indented solution in docs, a piece of a hidden
+# test in a handout, a fixture as the starter, a hidden folder, a line of an
+# instructor-only block.
+cp -r "$tree" "$T/leaky"
+sed 's/^    /  /' "solutions/$LAB/mm.c" >"$T/leaky/docs/allocator.c"
+sed -n '/^START_TEST/,/^END_TEST/p' "labs/$LAB/hidden/"*.c | sed -n '1,40p' >>"$T/leaky/labs/$LAB/README.md"
+first_fixture=$(ls -d "tests/fixtures/$LAB"/*/ | head -n 1)
+cp "$first_fixture/mm.c" "$T/leaky/starter/$LAB/mm.c"
+mkdir -p "$T/leaky/labs/$LAB/hidden" && echo "notes" >"$T/leaky/labs/$LAB/hidden/notes.txt"
+awk '/^<!-- instructor-only -->$/ { inside = 1; next } /^<!-- end instructor-only -->$/ { inside = 0 }
+     inside && length($0) >= 40 { print; exit }' docs/instructor.md >>"$T/leaky/docs/index.md"
+python3 tests/release/check_secrets.py "$KIT" "$T/leaky" >"$T/leaks.log" && fail "planted leaks were not found"
+for planted in "docs/allocator.c: .*solutions/$LAB/mm.c" "labs/$LAB/README.md: .*hidden" \
+    "starter/$LAB/mm.c: the same code as tests/fixtures/$LAB" "labs/$LAB/hidden/notes.txt: an instructor-only path" \
+    "docs/index.md: an instructor-only line"; do
+    grep -q "^$planted" "$T/leaks.log" || { cat "$T/leaks.log"; fail "the leak '$planted' was not reported"; }
+done
+ok "leaks planted in a copy are all found"
+
+make -s -C "$tree" grader >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "the student kit does not build"; }
+(cd "$tree" && nice -n 10 grader/labgrade --tools native --json "$T/student.json" "$LAB") >"$T/grade.log" 2>&1
+rc=$?
+[ $rc = 1 ] || { cat "$T/grade.log"; fail "grading the starter in the student kit exited with $rc"; }
+grep -q 'hidden cases are not in this kit' "$T/grade.log" || { cat "$T/grade.log"; fail "no word that hidden cases are not in the kit"; }
+grep -q '(hidden)' "$T/grade.log" && fail "the student kit's grade shows hidden cases"
+python3 - "$T/student.json" "labs/$LAB/lab.conf" <<'PY' || fail "the student kit's results.json lists hidden cases"
+import sys, json
+hidden = {l.split()[2] for l in open(sys.argv[2]) if l.startswith('case hidden ')}
+names = {t['name'] for t in json.load(open(sys.argv[1]))['tests']}
+sys.exit(1 if not hidden or names & hidden else 0)
+PY
+ok "the student kit builds and grades the starter; hidden cases are named absent, never failing"
+
+python3 - "$tree/.github/workflows/labkit.yml" >"$T/workflow-grade.sh" <<'PY' || fail "no Grade step in the workflow"
+import sys, textwrap
+text = open(sys.argv[1]).read()
+try:
+    import yaml
+    steps = yaml.safe_load(text)['jobs']['grade']['steps']
+    print(next(s['run'] for s in steps if s.get('name') == 'Grade'))
+except ImportError:  # no PyYAML: take the step's block by its indentation
+    lines = text.split('\n')
+    start = lines.index('      - name: Grade') + 1
+    assert lines[start].strip() == 'run: |'
+    body = []
+    for line in lines[start + 1:]:
+        if line.strip() and len(line) - len(line.lstrip()) <= 8:
+            break
+        body.append(line)
+    print(textwrap.dedent('\n'.join(body)))
+PY
+(cd "$tree" && LABS=$LAB LABKIT_GRADE_ARGS='--tools native' GITHUB_STEP_SUMMARY="$T/summary.md" \
+    nice -n 10 bash -e "$T/workflow-grade.sh") >"$T/workflow.log" 2>&1 || { cat "$T/workflow.log"; fail "the workflow's Grade step failed"; }
+python3 -c "import sys, xml.etree.ElementTree as E; sys.exit(0 if E.parse(sys.argv[1]).getroot().findall('.//testcase') else 1)" \
+    "$tree/results/$LAB.xml" || fail "the workflow wrote no JUnit test cases"
+grep -q "^- $LAB: score: 0/" "$T/summary.md" || { cat "$T/summary.md"; fail "the workflow's summary has no score"; }
+ok "the GitHub workflow's Grade step writes JUnit XML and a score summary"
+
+# --- the Gradescope autograder
+make -s autograder LAB=$LAB DIST="$T/dist" >"$T/autograder.log" 2>&1 || { cat "$T/autograder.log"; fail "make autograder"; }
+zip="$T/dist/$LAB-autograder.zip"
+[ -s "$zip" ] || fail "no $LAB-autograder.zip"
+mkdir -p "$T/ag/source" "$T/ag/results"
+unzip -q "$zip" -d "$T/ag/source" || fail "cannot unzip $zip"
+for f in setup.sh run_autograder autograder.conf labkit/grader/Makefile labkit/labs/$LAB/lab.conf; do
+    [ -e "$T/ag/source/$f" ] || fail "$f is not in the zip"
+done
+ls "$T/ag/source/labkit/labs/$LAB/hidden/"*.c >/dev/null 2>&1 || fail "the zip has no hidden tests"
+[ "$(ls "$T/ag/source/labkit/labs")" = "$LAB" ] || fail "the zip has other labs: $(ls "$T/ag/source/labkit/labs")"
+python3 tests/release/check_secrets.py --autograder "$KIT" "$T/ag/source/labkit" || fail "the autograder leaks"
+ok "the zip holds setup.sh, run_autograder, the $LAB lab with hidden tests, the grader, no solution"
+
+(cd "$T/ag/source" && LABKIT_USER=nobody sh setup.sh) >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; fail "setup.sh failed"; }
+cp "$T/ag/source/run_autograder" "$T/ag/run_autograder"
+autograde() { # SUBMISSION_DIR [SUBFOLDER]: grade it as Gradescope would
+    rm -rf "$T/ag/submission" "$T/ag/results" && mkdir -p "$T/ag/submission/${2:-}" "$T/ag/results"
+    cp -r "$1"/* "$T/ag/submission/${2:-}"
+    LABKIT_AUTOGRADER_ROOT="$T/ag" LABKIT_USER=nobody LABKIT_GRADE_ARGS='--tools native' \
+        nice -n 10 "$T/ag/run_autograder" >"$T/ag.log" 2>&1 || { cat "$T/ag.log"; fail "run_autograder failed"; }
+    tests/validate_results.py "$T/ag/results/results.json" || { cat "$T/ag.log"; fail "invalid results.json"; }
+}
+autograde "solutions/$LAB" repository/starter/$LAB
+python3 - "$T/ag/results/results.json" <<'PY' || { cat "$T/ag.log"; fail "the solution's grade through run_autograder"; }
+import sys, json
+r = json.load(open(sys.argv[1]))
+total = sum(t['max_score'] for t in r['tests'])
+hidden = [t for t in r['tests'] if t['visibility'] != 'visible']
+sys.exit(0 if r['score'] == total and hidden and
+         all(t['visibility'] == 'after_published' for t in hidden) else 1)
+PY
+grep -q 'runuser' "$T/ag.log" && fail "runuser complained: $(cat "$T/ag.log")"
+ok "run_autograder gives the solution full marks, hidden cases after_published"
+autograde "starter/$LAB"
+python3 -c "import sys, json; sys.exit(0 if json.load(open(sys.argv[1]))['score'] == 0 else 1)" \
+    "$T/ag/results/results.json" || { cat "$T/ag.log"; fail "the starter scores above zero through run_autograder"; }
+ok "run_autograder gives the starter zero"
