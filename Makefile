@@ -6,7 +6,7 @@ SUBMISSION ?= starter/$(LAB)
 ARGS ?=
 DIST ?= dist
 PACKAGES := gcc clang make pkg-config check valgrind gdb bubblewrap python3 \
-            python3-jsonschema pandoc graphviz zip unzip
+            python3-jsonschema python3-yaml pandoc graphviz zip unzip
 
 ifneq ($(V),1)
 Q := @
@@ -54,8 +54,10 @@ check-deps:
 grader: check-deps
 	$(Q)$(MAKE) -s -C grader
 
+# A score below full marks is not an error of make's (labgrade exits 1);
+# a broken command or lab is (exit 2).
 grade: grader
-	$(Q)grader/labgrade $(ARGS) $(LAB) $(SUBMISSION)
+	$(Q)grader/labgrade $(ARGS) $(LAB) $(SUBMISSION); rc=$$?; [ $$rc -le 1 ]
 
 labs: grader
 	$(Q)grader/labgrade list
