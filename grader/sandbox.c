@@ -317,7 +317,9 @@ static void exec_command(const struct sandbox_spec *spec, int out_fd, int result
     set_limit(RLIMIT_CPU, (rlim_t)(spec->cpu_seconds + 1));
     set_limit(RLIMIT_FSIZE, 64ul << 20);
     set_limit(RLIMIT_NOFILE, 256);
-    set_limit(RLIMIT_STACK, 64ul << 20);
+    // 8 MiB, the usual default: glibc also gives each new thread a stack of
+    // this size, so a larger one would let few threads fit under RLIMIT_AS.
+    set_limit(RLIMIT_STACK, 8ul << 20);
     // A fork loop stops at a few hundred processes.  (Root is exempt from this
     // limit unless bubblewrap dropped its capabilities, as it does here.)
     set_limit(RLIMIT_NPROC, (rlim_t)(spec->tasks_before + 512));
