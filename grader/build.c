@@ -94,7 +94,7 @@ void workdir_free(struct workdir *w)
     memset(w, 0, sizeof *w);
 }
 
-static int is_c_source(const char *name)
+int build_is_c_source(const char *name)
 {
     size_t n = strlen(name);
     return n > 2 && strcmp(name + n - 2, ".c") == 0;
@@ -103,7 +103,7 @@ static int is_c_source(const char *name)
 static int is_source(const char *name)
 {
     size_t n = strlen(name);
-    return is_c_source(name) || (n > 2 && strcmp(name + n - 2, ".h") == 0);
+    return build_is_c_source(name) || (n > 2 && strcmp(name + n - 2, ".h") == 0);
 }
 
 char *build_source_name(const struct manifest *m, const char *path)
@@ -284,13 +284,13 @@ static int list_sources(const struct manifest *m, struct source *out, int max)
             out[n++] = (struct source){build_source_name(m, m->suites[i].path), 0};
     for (int i = 0; i < m->provide_count && n < max; i++) {
         char *name = build_source_name(m, m->provide[i]);
-        if (is_c_source(name))
+        if (build_is_c_source(name))
             out[n++] = (struct source){name, 0};
         else
             free(name);
     }
     for (int i = 0; i < m->submit_count && n < max; i++)
-        if (is_c_source(m->submit[i]))
+        if (build_is_c_source(m->submit[i]))
             out[n++] = (struct source){xstrdup(m->submit[i]), 1};
     return n;
 }
@@ -301,6 +301,14 @@ static char *object_name(const char *dir, const char *source)
     base[strlen(base) - 1] = 'o';
     char *path = path_join(dir, base);
     free(base);
+    return path;
+}
+
+char *build_object(const struct workdir *w, const char *variant, const char *source)
+{
+    char *dir = path_join(w->build, variant);
+    char *path = object_name(dir, source);
+    free(dir);
     return path;
 }
 

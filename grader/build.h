@@ -44,6 +44,11 @@ int build_variant(const struct manifest *m, const struct build_env *env, const s
                   const char *variant, const char *variant_cflags, struct buf *errors,
                   struct buf *warnings);
 
+// The object file of a source in a variant (caller frees).
+char *build_object(const struct workdir *w, const char *variant, const char *source);
+// Whether a file name is a C source (.c).
+int build_is_c_source(const char *name);
+
 // The path of a suite's test binary in a variant (caller frees).
 char *build_binary(const struct workdir *w, const char *variant, const char *suite);
 

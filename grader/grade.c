@@ -58,8 +58,7 @@ static int tsan_needs_fixed_layout(void)
     return bits > 30;
 }
 
-static char **job_argv(const struct manifest *m, const struct test_case *c, const struct job *j,
-                       const char *binary)
+static char **job_argv(const struct test_case *c, const struct job *j, const char *binary)
 {
     char **argv = xcalloc(16, sizeof *argv);
     int n = 0;
@@ -74,14 +73,12 @@ static char **job_argv(const struct manifest *m, const struct test_case *c, cons
         argv[n++] = xstrdup("--num-callers=30");
         argv[n++] = xasprintf("--log-file=%s/valgrind.%%p.log", j->run_dir);
     }
-    (void)m;
     argv[n++] = xstrdup(binary);
     argv[n++] = xstrdup(c->name);
     return argv;
 }
 
-static char **job_env(const struct manifest *m, const struct test_case *c, const struct job *j,
-                      double timeout)
+static char **job_env(const struct manifest *m, const struct job *j, double timeout)
 {
     char **env = xcalloc(24, sizeof *env);
     int n = 0;
@@ -104,7 +101,6 @@ static char **job_env(const struct manifest *m, const struct test_case *c, const
         env[n++] = xasprintf("TSAN_OPTIONS=exitcode=%d halt_on_error=0 log_path=%s/tsan "
                              "detect_deadlocks=1 second_deadlock_stack=1 history_size=4",
                              TSAN_EXIT, j->run_dir);
-    (void)c;
     return env;
 }
 
@@ -125,8 +121,8 @@ static int start_job(const struct manifest *m, const struct workdir *w, const st
     double timeout = manifest_case_timeout(m, c, j->tool);
     dir_remove(j->run_dir);
     dir_make(j->run_dir);
-    char **argv = job_argv(m, c, j, binary);
-    char **env = job_env(m, c, j, timeout);
+    char **argv = job_argv(c, j, binary);
+    char **env = job_env(m, j, timeout);
     const char *ro[] = {build_dir, w->data, NULL};
     const char *rw[] = {j->run_dir, NULL};
     struct sandbox_spec spec = {
@@ -463,23 +459,12 @@ static void merge_symbols(struct symbols *into, const struct symbols *from)
 
 static int read_object(const struct workdir *w, const char *source, struct symbols *out)
 {
-    char *object_name = xstrdup(source);
-    object_name[strlen(object_name) - 1] = 'o';
-    char *dir = path_join(w->build, "native");
-    char *path = path_join(dir, object_name);
+    char *path = build_object(w, "native", source);
     struct buf err = {0};
     int rc = symbols_read(path, out, &err);
     buf_free(&err);
     free(path);
-    free(dir);
-    free(object_name);
     return rc;
-}
-
-static int is_c(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 2 && strcmp(name + n - 2, ".c") == 0;
 }
 
 // The symbol policy over the native objects.  Returns the number of problems.
@@ -488,7 +473,7 @@ static int check_symbols(const struct manifest *m, const struct workdir *w, stru
     struct symbols submission = {0}, provided = {0}, reserved = {0}, object;
     for (int i = 0; i < m->provide_count; i++) {
         char *name = build_source_name(m, m->provide[i]);
-        if (is_c(name) && read_object(w, name, &object) == 0) {
+        if (build_is_c_source(name) && read_object(w, name, &object) == 0) {
             merge_symbols(&provided, &object);
             merge_symbols(&reserved, &object);
             symbols_free(&object);
@@ -506,13 +491,13 @@ static int check_symbols(const struct manifest *m, const struct workdir *w, stru
         free(name);
     }
     for (int i = 0; i < m->submit_count; i++)
-        if (is_c(m->submit[i]) && read_object(w, m->submit[i], &object) == 0) {
+        if (build_is_c_source(m->submit[i]) && read_object(w, m->submit[i], &object) == 0) {
             merge_symbols(&submission, &object);
             symbols_free(&object);
         }
     int problems = 0;
     for (int i = 0; i < m->submit_count; i++) {
-        if (!is_c(m->submit[i]) || read_object(w, m->submit[i], &object) != 0)
+        if (!build_is_c_source(m->submit[i]) || read_object(w, m->submit[i], &object) != 0)
             continue;
         problems += symbols_check(m->submit[i], &object, &submission, &provided, &reserved,
                                   m->allow, m->allow_count, problem);

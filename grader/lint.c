@@ -76,10 +76,8 @@ static int check_variant(const struct manifest *m, const struct workdir *w, int 
     return problems;
 }
 
-int lint_lab(const struct manifest *m, const struct build_env *env, const char *submission,
-             const struct grade_options *opt)
+int lint_lab(const struct manifest *m, const struct build_env *env, const char *submission)
 {
-    (void)opt;
     char template[] = "/tmp/labgrade-lint.XXXXXX";
     if (!mkdtemp(template)) {
         perror("labgrade: lint");

@@ -9,7 +9,6 @@
 // Build the lab with `submission` and compare the cases each test binary
 // lists with lab.conf.  Prints what disagrees; returns 0 when nothing does,
 // 2 otherwise.
-int lint_lab(const struct manifest *m, const struct build_env *env, const char *submission,
-             const struct grade_options *opt);
+int lint_lab(const struct manifest *m, const struct build_env *env, const char *submission);
 
 #endif

@@ -291,7 +291,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "labgrade: %s\n", buf_str(&err));
         return EXIT_USAGE;
     }
-    int rc = lint ? lint_lab(&m, &env, submission, &cli.grade)
+    int rc = lint ? lint_lab(&m, &env, submission)
                   : grade_command(&cli, &m, &env, submission);
     build_env_free(&env);
     manifest_free(&m);
