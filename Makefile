@@ -6,7 +6,7 @@ SUBMISSION ?= starter/$(LAB)
 ARGS ?=
 DIST ?= dist
 PACKAGES := gcc clang make pkg-config check valgrind gdb bubblewrap python3 \
-            python3-jsonschema python3-yaml pandoc graphviz zip unzip
+            python3-jsonschema python3-yaml pandoc graphviz zip unzip patch
 
 ifneq ($(V),1)
 Q := @

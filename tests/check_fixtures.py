@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Grade fixture submissions and check each gets exactly the verdict it should.
 
-A fixture is a folder with the submitted files and a file `expect`:
+A fixture is a folder with `patch`, a unified diff against the lab's solution
+(tests/fixture.py builds the submission from it; a patch that no longer applies
+fails the check), and a file `expect`:
     score N               the points it must score
     fail CASE [TOOL]      a case it must fail (under TOOL, when given)
 Every case not listed must pass.  After each grade, no process of the
@@ -16,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import fixture as fixtures
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KIT = os.path.dirname(HERE)
@@ -55,8 +59,17 @@ def leftover_processes(marker):
     return found
 
 
+def submission_of(kit, lab, fixture, tmp):
+    """The folder to grade: the fixture built from its patch, or the folder itself."""
+    if not os.path.exists(os.path.join(fixture, 'patch')):
+        return fixture
+    return fixtures.build(lab, fixture, os.path.join(tmp, 'submission',
+                                                     os.path.basename(fixture.rstrip('/'))))
+
+
 def grade(kit, lab, fixture, jobs):
     with tempfile.TemporaryDirectory(prefix='labkit-fixture-') as tmp:
+        fixture = submission_of(kit, lab, fixture, tmp)
         results = os.path.join(tmp, 'results.json')
         env = dict(os.environ, TMPDIR=tmp)
         start = time.monotonic()
@@ -74,8 +87,11 @@ def grade(kit, lab, fixture, jobs):
 def check(kit, lab, fixture, jobs):
     """Returns a list of problems (empty when the fixture got its verdict)."""
     score, fails = read_expect(os.path.join(fixture, 'expect'))
-    result, run, seconds, left = grade(kit, lab, fixture, jobs)
     name = os.path.basename(fixture.rstrip('/'))
+    try:
+        result, run, seconds, left = grade(kit, lab, fixture, jobs)
+    except fixtures.FixtureError as e:
+        return [f'{name}: {e}'], 0
     if result is None:
         return [f'{name}: the grader failed (exit {run.returncode}):\n{run.stdout}{run.stderr}'], 0
     problems = []

@@ -45,7 +45,7 @@ mkdir -p "$S"
 cp -r "solutions/$LAB" "$S/solution"
 cp -r "starter/$LAB" "$S/starter"
 for f in calls_libc_malloc crashes leaks_heap never_coalesces writes_past_block; do
-    [ -d "tests/fixtures/$LAB/$f" ] && cp -r "tests/fixtures/$LAB/$f" "$S/$f"
+    [ -d "tests/fixtures/$LAB/$f" ] && { tests/fixture.py build "$LAB" "tests/fixtures/$LAB/$f" "$S/$f" || fail "fixture $f"; }
 done
 # Hangs in mm_calloc only, so it costs two timeouts, not one per case.
 mkdir -p "$S/hangs"

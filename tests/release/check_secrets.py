@@ -21,6 +21,10 @@ instructor-only blocks of KIT's Markdown files.  TREE fails if it has
 import os
 import re
 import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import fixture as fixtures  # noqa: E402
 
 RUN = 6
 SECRET_DIRS = re.compile(r'^(solutions/|labs/[^/]+/(hidden|fixtures)/|tests/fixtures/)')
@@ -97,6 +101,24 @@ def lab_of(rel):
     return parts[2] if parts[0] == 'tests' else parts[1]
 
 
+def secret_texts(kit, hidden, autograder, tmp):
+    """(name, text) of every secret file; a fixture's patch counts as the files it builds."""
+    for rel in files_under(kit):
+        if not is_secret(rel, hidden, autograder):
+            continue
+        parts = rel.split('/')
+        if parts[0] == 'tests' and len(parts) == 5 and parts[4] == 'patch':
+            dest = os.path.join(tmp, parts[2], parts[3])
+            try:
+                fixtures.build(parts[2], os.path.join(kit, *parts[:4]), dest, kit=kit)
+            except fixtures.FixtureError:
+                continue  # check_fixtures reports a patch that does not apply
+            for name in sorted(os.listdir(dest)):
+                yield '/'.join(parts[:4] + [name]), read(os.path.join(dest, name))
+        else:
+            yield rel, read(os.path.join(kit, rel))
+
+
 def main(kit, tree, autograder=False):
     problems = []
     released = sorted(files_under(tree))
@@ -107,8 +129,9 @@ def main(kit, tree, autograder=False):
     content = {rel: significant(read(os.path.join(tree, rel))) for rel in released}
     starter_runs, public_runs = public_runs_of(kit)
     secret_count = 0
-    for secret in (rel for rel in files_under(kit) if is_secret(rel, hidden, autograder)):
-        lines = significant(read(os.path.join(kit, secret)))
+    tmp = tempfile.TemporaryDirectory(prefix='labkit-secrets-')
+    for secret, text in secret_texts(kit, hidden, autograder, tmp.name):
+        lines = significant(text)
         if len(lines) < 3:
             continue  # an `expect` file or a stub: nothing to recognise
         secret_count += 1

@@ -59,7 +59,8 @@ cp -r "$tree" "$T/leaky"
 sed 's/^    /  /' "solutions/$LAB/mm.c" >"$T/leaky/docs/allocator.c"
 sed -n '/^START_TEST/,/^END_TEST/p' "labs/$LAB/hidden/"*.c | sed -n '1,40p' >>"$T/leaky/labs/$LAB/README.md"
 first_fixture=$(ls -d "tests/fixtures/$LAB"/*/ | head -n 1)
-cp "$first_fixture/mm.c" "$T/leaky/starter/$LAB/mm.c"
+tests/fixture.py build "$LAB" "$first_fixture" "$T/fixture" || fail "fixture $first_fixture"
+cp "$T/fixture/mm.c" "$T/leaky/starter/$LAB/mm.c"
 mkdir -p "$T/leaky/labs/$LAB/hidden" && echo "notes" >"$T/leaky/labs/$LAB/hidden/notes.txt"
 awk '/^<!-- instructor-only -->$/ { inside = 1; next } /^<!-- end instructor-only -->$/ { inside = 0 }
      inside && length($0) >= 40 { print; exit }' docs/instructor.md >>"$T/leaky/docs/index.md"
