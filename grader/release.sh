@@ -12,6 +12,7 @@
 # --dirty`, else "dev".  HIDDEN_VISIBILITY (default after_published) is the
 # Gradescope visibility of the hidden cases.  docs/instructor.md explains it.
 set -eu
+export LC_ALL=C
 KIT=$(cd "$(dirname "$0")/.." && pwd)
 HIDDEN_VISIBILITY=${HIDDEN_VISIBILITY:-after_published}
 
@@ -30,22 +31,59 @@ version() {
     fi
 }
 
-# Every file of the kit, relative to it: what git tracks or would track (the
-# working tree, so uncommitted work is released too), else every file.  Build
-# outputs and compiled programs never go out.
-kit_files() {
+# What belongs to the kit, by its layout: the top-level files and folders
+# below (solutions/ only to be left out), and in labs/ and starter/ only the folders of labs that have a
+# lab.conf (and labs/common).  Anything else lying in the kit's folder (a
+# batch's submissions/ and grades/, notes, a scratch copy) is never shipped.
+LAYOUT_TOP='Makefile README.md VERSION .gitignore .ci docs grader labs starter solutions tests'
+
+in_layout() { # reads paths relative to the kit, prints those of the layout
+    while IFS= read -r f; do
+        top=${f%%/*}
+        case " $LAYOUT_TOP " in *" $top "*) ;; *) continue ;; esac
+        case $f in
+        labs/common/*) ;;
+        labs/*/* | starter/*/*)
+            lab=${f#*/}
+            lab=${lab%%/*}
+            [ -f "$KIT/labs/$lab/lab.conf" ] || continue
+            ;;
+        labs/* | starter/*) continue ;;
+        esac
+        echo "$f"
+    done
+}
+
+# Every file of the kit's layout, relative to it: what git tracks or would
+# track (the working tree, so uncommitted work is released too), else every
+# file.  Build outputs and compiled programs never go out.
+all_files() {
     if git -C "$KIT" rev-parse --git-dir >/dev/null 2>&1; then
         git -C "$KIT" ls-files --cached --others --exclude-standard
     else
         (cd "$KIT" && find . \( -type f -o -type l \) | sed 's|^\./||')
-    fi | grep -v -E '(^|/)\.git/|^dist/|\.o$|\.dSYM/|^grader/labgrade$|^grader/tests/test_units$|^labs/[^/]+/build/|^docs/_site/' |
-        sort -u | while IFS= read -r f; do
-            if [ -L "$KIT/$f" ]; then
-                echo "$f"
-            elif [ -f "$KIT/$f" ] && [ "$(head -c 4 "$KIT/$f" | tr -d '\177')" != ELF ]; then
-                echo "$f"
-            fi
-        done
+    fi | grep -v -E '(^|/)\.git/|^dist/|\.o$|\.dSYM/|^grader/labgrade$|^grader/tests/test_units$|^labs/[^/]+/build/|^docs/_site/|(^|/)\.labgrade/' |
+        sort -u
+}
+
+kit_files() {
+    all_files | in_layout | while IFS= read -r f; do
+        if [ -L "$KIT/$f" ]; then
+            echo "$f"
+        elif [ -f "$KIT/$f" ] && [ "$(head -c 4 "$KIT/$f" | tr -d '\177')" != ELF ]; then
+            echo "$f"
+        fi
+    done
+}
+
+# The entries lying in the kit that are not part of its layout (top-level
+# ones, and folders of labs/ or starter/ without a lab), to say what was left out.
+strays() {
+    all_files >"$1.all"
+    in_layout <"$1.all" | comm -23 "$1.all" - |
+        awk -F/ '$1 == "labs" || $1 == "starter" { print $1 "/" $2 "/"; next }
+                 NF > 1 { print $1 "/"; next } { print }' | sort -u | paste -sd ' ' -
+    rm -f "$1.all"
 }
 
 # The lab.conf `suite NAME PATH hidden` files, wherever a lab keeps them.
@@ -61,7 +99,7 @@ hidden_suites() {
 
 # What only instructors may have: solutions, hidden tests, fixtures (broken
 # near-solutions), and the instructor's own tools and their tests.
-INSTRUCTOR_ONLY='^solutions/|^labs/[^/]+/hidden/|^labs/[^/]+/fixtures/|^tests/fixtures/|^tests/release/|^tests/batch/|^grader/gradescope/|^grader/release\.sh$'
+INSTRUCTOR_ONLY='^solutions/|^labs/[^/]+/hidden/|^labs/[^/]+/fixtures/|^tests/fixtures/|^tests/release/|^tests/batch/|^grader/gradescope/|^grader/autolab/|^grader/release\.sh$'
 
 # Drop the blocks from a line <!-- instructor-only --> to a line
 # <!-- end instructor-only --> (the markers alone on their lines).
@@ -80,12 +118,13 @@ copy_files() { # LIST DEST
 student() {
     dist=$1
     name="labkit-student-$(version)"
-    stage="$dist/$name"
-    list=$(mktemp)
-    trap 'rm -f "$list"' EXIT
+    command -v python3 >/dev/null || die "python3 is not installed (make deps): the release checks itself with it"
+    work=$(mktemp -d "$dist/.release.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+    list=$work/files
+    stage=$work/$name
     hidden=$(hidden_suites | sed 's/[.[\*^$]/\\&/g; s/.*/^&$/' | paste -sd '|' -)
     kit_files | grep -v -E "$INSTRUCTOR_ONLY${hidden:+|$hidden}" >"$list"
-    rm -rf "$stage" "$stage.tar.gz"
     copy_files "$list" "$stage"
     grep '\.md$' "$list" | while IFS= read -r f; do
         if grep -q '^[[:space:]]*<!-- instructor-only -->[[:space:]]*$' "$stage/$f"; then
@@ -98,8 +137,19 @@ student() {
         cp "$KIT/grader/classroom/labkit.yml" "$stage/.github/workflows/labkit.yml"
     fi
     version >"$stage/VERSION"
-    tar -C "$dist" --owner=0 --group=0 --numeric-owner --sort=name -czf "$stage.tar.gz" "$name"
-    echo "student kit: $stage.tar.gz ($(wc -l <"$list") files; unpacked in $stage/)"
+    # The release checks itself before anything is written to DIST: a
+    # solution or fixture copied over a starter, a hidden test pasted into a
+    # handout, are refused with the file named.
+    if ! python3 "$KIT/tests/release/check_secrets.py" "$KIT" "$stage" >"$work/secrets.log" 2>&1; then
+        grep -v ' released files checked against ' "$work/secrets.log" | sed 's/^/  /' >&2
+        die "refused: the student kit would leak the files above; nothing was written to $dist"
+    fi
+    rm -rf "${dist:?}/$name" "$dist/$name.tar.gz"
+    mv "$stage" "$dist/$name"
+    tar -C "$dist" --owner=0 --group=0 --numeric-owner --sort=name -czf "$dist/$name.tar.gz" "$name"
+    left=$(strays "$work/strays")
+    echo "student kit: $dist/$name.tar.gz ($(wc -l <"$list") files; unpacked in $dist/$name/)"
+    [ -z "$left" ] || echo "left out, not part of the kit's layout: $left"
 }
 
 # The files of labs/LAB/lab.conf's `provide` lines that live outside the lab
@@ -123,7 +173,7 @@ autograder() {
     trap 'rm -f "$list"' EXIT
     {
         kit_files | grep -E "^grader/|^labs/$lab/" |
-            grep -v -E '^grader/(tests|gradescope|classroom)/|^grader/release\.sh$|^labs/[^/]+/fixtures/'
+            grep -v -E '^grader/(tests|gradescope|autolab|classroom)/|^grader/release\.sh$|^labs/[^/]+/fixtures/'
         provided_outside "$lab"
     } | sort -u >"$list"
     rm -rf "$stage" "$stage.zip"

@@ -14,6 +14,10 @@
 # solution (full marks) and the starter (zero) into a valid results.json with
 # hidden cases after_published, as an unprivileged user.
 #
+# The release itself ships only the kit's layout (a batch's submissions/ and
+# grades/ lying in the kit stay out, and are named) and refuses, naming the
+# file and writing nothing, a kit whose starter is a solution or a fixture.
+#
 # To stay quick the grading here is native only (LABKIT_GRADE_ARGS).
 cd "$(dirname "$0")/../.." || exit 2
 KIT=$(pwd)
@@ -110,6 +114,39 @@ python3 -c "import sys, xml.etree.ElementTree as E; sys.exit(0 if E.parse(sys.ar
     "$tree/results/$LAB.xml" || fail "the workflow wrote no JUnit test cases"
 grep -q "^- $LAB: score: 0/" "$T/summary.md" || { cat "$T/summary.md"; fail "the workflow's summary has no score"; }
 ok "the GitHub workflow's Grade step writes JUnit XML and a score summary"
+
+# --- the release ships the kit's layout only, and checks itself
+# A copy of the kit (not a git repository: every file in it counts) with a
+# batch's folders in it, as after the instructor guide's batch example.
+mkdir "$T/kit"
+git ls-files --cached --others --exclude-standard | grep -v -E '^dist/|\.o$' |
+    tar -cf - -T - | tar -C "$T/kit" -xf -
+mkdir -p "$T/kit/submissions/ada" "$T/kit/grades/ada" "$T/kit/labs/scratch"
+cp "solutions/$LAB/mm.c" "$T/kit/submissions/ada/mm.c"
+printf 'student,score\nada,100\n' >"$T/kit/grades/gradebook.csv"
+echo "notes" >"$T/kit/labs/scratch/notes.txt"
+echo "notes" >"$T/kit/notes.txt"
+"$T/kit/grader/release.sh" student "$T/kit-dist" >"$T/stray.log" 2>&1 || { cat "$T/stray.log"; fail "release with stray folders"; }
+tar -tzf "$T"/kit-dist/labkit-student-*.tar.gz >"$T/stray.list" || fail "no tarball from the copy"
+grep -E '^[^/]+/(submissions|grades|labs/scratch)/|^[^/]+/notes\.txt$' "$T/stray.list" && fail "the release shipped stray files"
+grep -q "left out, not part of the kit's layout: grades/ labs/scratch/ notes.txt submissions/" "$T/stray.log" ||
+    { cat "$T/stray.log"; fail "the release does not say what it left out"; }
+ok "stray folders (submissions/, grades/, a lab folder without lab.conf) are left out and named"
+
+refused() { # WHAT FILE: the release must fail, name FILE, and write nothing
+    rm -rf "$T/refused-dist"
+    "$T/kit/grader/release.sh" student "$T/refused-dist" >"$T/refused.log" 2>&1 &&
+        { cat "$T/refused.log"; fail "the release wrote a kit with $1"; }
+    grep -q "^  $2: " "$T/refused.log" || { cat "$T/refused.log"; fail "the refusal does not name $2"; }
+    [ -z "$(ls -A "$T/refused-dist" 2>/dev/null)" ] || fail "a refused release left $(ls -A "$T/refused-dist")"
+}
+cp "$T/kit/starter/sync/sync.c" "$T/sync-starter.c"
+cp "solutions/sync/sync.c" "$T/kit/starter/sync/sync.c"
+refused "the solution as the starter" starter/sync/sync.c
+cp "$T/sync-starter.c" "$T/kit/starter/sync/sync.c"
+cp "$T/fixture/mm.c" "$T/kit/starter/$LAB/mm.c"
+refused "a fixture as the starter" "starter/$LAB/mm.c"
+ok "the release refuses a solution or a fixture in the starter, names the file, writes nothing"
 
 # --- the Gradescope autograder
 make -s autograder LAB=$LAB DIST="$T/dist" >"$T/autograder.log" 2>&1 || { cat "$T/autograder.log"; fail "make autograder"; }
