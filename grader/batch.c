@@ -114,7 +114,11 @@ static int parse_options(int argc, char **argv, struct batch *b)
         case 'N': no_sandbox = 1; break;
         case 'K': b->kit = optarg; break;
         case 'c': b->cc = optarg; break;
-        case 'V': b->report.hidden_visibility = optarg; break;
+        case 'V':
+            if (report_check_visibility(optarg) != 0)
+                return -1;
+            b->report.hidden_visibility = optarg;
+            break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
         }

@@ -110,7 +110,11 @@ static int parse_options(int argc, char **argv, struct cli *cli)
         case 'N': cli->no_sandbox = 1; break;
         case 'K': cli->kit = optarg; break;
         case 'c': cli->cc = optarg; break;
-        case 'V': cli->report.hidden_visibility = optarg; break;
+        case 'V':
+            if (report_check_visibility(optarg) != 0)
+                return -1;
+            cli->report.hidden_visibility = optarg;
+            break;
         case 'q': cli->quiet = 1; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;

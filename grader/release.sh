@@ -15,6 +15,8 @@ set -eu
 export LC_ALL=C
 KIT=$(cd "$(dirname "$0")/.." && pwd)
 HIDDEN_VISIBILITY=${HIDDEN_VISIBILITY:-after_published}
+# Gradescope's visibilities; results.json with another value fails its schema.
+VISIBILITIES='visible hidden after_due_date after_published'
 
 die() {
     echo "release: $*" >&2
@@ -168,6 +170,10 @@ autograder() {
     lab=$1
     dist=$2
     [ -f "$KIT/labs/$lab/lab.conf" ] || die "no lab named $lab (labs/$lab/lab.conf)"
+    case " $VISIBILITIES " in
+    *" $HIDDEN_VISIBILITY "*) ;;
+    *) die "HIDDEN_VISIBILITY=$HIDDEN_VISIBILITY: Gradescope knows only $(echo "$VISIBILITIES" | sed 's/ /, /g')" ;;
+    esac
     stage="$dist/$lab-autograder"
     list=$(mktemp)
     trap 'rm -f "$list"' EXIT

@@ -10,6 +10,17 @@
 #define BOLD "\033[1m"
 #define PLAIN "\033[0m"
 
+int report_check_visibility(const char *v)
+{
+    static const char *const valid[] = {"visible", "hidden", "after_due_date", "after_published"};
+    for (size_t i = 0; i < sizeof valid / sizeof *valid; i++)
+        if (strcmp(v, valid[i]) == 0)
+            return 0;
+    fprintf(stderr, "labgrade: --hidden-visibility %s: Gradescope knows only visible, hidden, "
+                    "after_due_date and after_published\n", v);
+    return -1;
+}
+
 static const char *paint(const struct report_options *opt, const char *code)
 {
     return opt->color ? code : "";

@@ -13,6 +13,10 @@ struct report_options {
     const char *hidden_visibility; // Gradescope visibility of hidden cases
 };
 
+// 0 if V is one of Gradescope's test visibilities; otherwise -1, after
+// printing the valid values to stderr (for --hidden-visibility).
+int report_check_visibility(const char *v);
+
 void report_terminal(FILE *out, const struct grade *g, const struct report_options *opt);
 int report_json(const char *path, const struct grade *g, const struct report_options *opt);
 int report_junit(const char *path, const struct grade *g);

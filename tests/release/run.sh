@@ -148,6 +148,21 @@ cp "$T/fixture/mm.c" "$T/kit/starter/$LAB/mm.c"
 refused "a fixture as the starter" "starter/$LAB/mm.c"
 ok "the release refuses a solution or a fixture in the starter, names the file, writes nothing"
 
+# --- a hidden visibility Gradescope does not know is refused, with the valid ones
+grader/labgrade --hidden-visibility bogus --tools native "$LAB" "starter/$LAB" >"$T/vis.log" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'visible, hidden, after_due_date and after_published' "$T/vis.log" ||
+    { cat "$T/vis.log"; fail "labgrade --hidden-visibility bogus exited $rc without the valid values"; }
+grader/labgrade batch --hidden-visibility bogus "$LAB" "$T" >"$T/vis.log" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q 'after_published' "$T/vis.log" ||
+    { cat "$T/vis.log"; fail "labgrade batch --hidden-visibility bogus exited $rc without the valid values"; }
+make -s autograder LAB=$LAB HIDDEN_VISIBILITY=bogus DIST="$T/vis-dist" >"$T/vis.log" 2>&1 &&
+    fail "make autograder HIDDEN_VISIBILITY=bogus succeeded"
+grep -q 'visible, hidden, after_due_date, after_published' "$T/vis.log" || { cat "$T/vis.log"; fail "make autograder does not list the valid visibilities"; }
+[ ! -e "$T/vis-dist/$LAB-autograder.zip" ] || fail "make autograder wrote a zip with a bogus visibility"
+ok "--hidden-visibility bogus and HIDDEN_VISIBILITY=bogus are refused with the valid values"
+
 # --- the Gradescope autograder
 make -s autograder LAB=$LAB DIST="$T/dist" >"$T/autograder.log" 2>&1 || { cat "$T/autograder.log"; fail "make autograder"; }
 zip="$T/dist/$LAB-autograder.zip"
