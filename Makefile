@@ -5,6 +5,8 @@ LAB ?= malloc
 SUBMISSION ?= starter/$(LAB)
 ARGS ?=
 DIST ?= dist
+# The grading service `make autograder` builds for: gradescope or autolab.
+TARGET ?= gradescope
 PACKAGES := gcc clang make pkg-config check valgrind gdb bubblewrap python3 \
             python3-jsonschema python3-yaml pandoc graphviz zip unzip patch
 
@@ -25,6 +27,7 @@ help:
 	@echo "  make docs                     render docs/ to HTML in docs/_site"
 	@echo "  make release                  the student kit in dist/ (instructors; docs/instructor.md)"
 	@echo "  make autograder LAB=malloc    Gradescope's autograder, dist/malloc-autograder.zip"
+	@echo "  make autograder LAB=malloc TARGET=autolab   Autolab's, in dist/malloc-autolab/"
 	@echo "  make clean"
 	@echo ""
 	@echo "The grader: grader/labgrade --help"
@@ -74,7 +77,9 @@ release:
 	else echo "make release needs the instructor kit: this is the student kit"; exit 1; fi
 
 autograder:
-	$(Q)if [ -x grader/release.sh ]; then grader/release.sh autograder $(LAB) $(DIST); \
+	$(Q)case "$(TARGET)" in gradescope) what=autograder ;; autolab) what=autolab ;; \
+	    *) echo "TARGET=$(TARGET): make autograder builds for gradescope or autolab"; exit 1 ;; esac; \
+	if [ -x grader/release.sh ]; then grader/release.sh $$what $(LAB) $(DIST); \
 	else echo "make autograder needs the instructor kit: this is the student kit"; exit 1; fi
 
 clean:

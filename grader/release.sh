@@ -6,6 +6,9 @@
 #       GitHub Classroom template, and DIST/labkit-student-VERSION.tar.gz
 #   grader/release.sh autograder LAB [DIST]
 #       Gradescope's autograder of one lab: DIST/LAB-autograder.zip
+#   grader/release.sh autolab LAB [DIST]
+#       Autolab's autograder of one lab: DIST/LAB-autolab/autograde.tar and
+#       DIST/LAB-autolab/autograde-Makefile
 #
 # DIST defaults to dist/ in the kit.  VERSION is the first line of the file
 # VERSION at the kit's root if there is one, else `git describe --always
@@ -166,6 +169,17 @@ provided_outside() {
         done | grep -v "^labs/$lab/" | sort -u || true
 }
 
+# The kit an autograder needs to grade LAB: the grader's sources, the lab
+# with its hidden tests, the shared files it provides; no solution, no
+# fixture, no other lab.  Written to LIST.
+autograder_files() { # LAB LIST
+    {
+        kit_files | grep -E "^grader/|^labs/$1/" |
+            grep -v -E '^grader/(tests|gradescope|autolab|classroom)/|^grader/release\.sh$|^labs/[^/]+/fixtures/'
+        provided_outside "$1"
+    } | sort -u >"$2"
+}
+
 autograder() {
     lab=$1
     dist=$2
@@ -177,11 +191,7 @@ autograder() {
     stage="$dist/$lab-autograder"
     list=$(mktemp)
     trap 'rm -f "$list"' EXIT
-    {
-        kit_files | grep -E "^grader/|^labs/$lab/" |
-            grep -v -E '^grader/(tests|gradescope|autolab|classroom)/|^grader/release\.sh$|^labs/[^/]+/fixtures/'
-        provided_outside "$lab"
-    } | sort -u >"$list"
+    autograder_files "$lab" "$list"
     rm -rf "$stage" "$stage.zip"
     copy_files "$list" "$stage/labkit"
     version >"$stage/labkit/VERSION"
@@ -191,6 +201,33 @@ autograder() {
         "$lab" "$HIDDEN_VISIBILITY" "$(version)" >"$stage/autograder.conf"
     (cd "$stage" && zip -qr -X "../$lab-autograder.zip" .)
     echo "Gradescope autograder: $dist/$lab-autograder.zip ($(wc -l <"$list") kit files)"
+}
+
+# Autolab: autograde.tar unpacks to labkit-autolab/ (the kit, grade.sh and
+# autolab.conf); autograde-Makefile runs grade.sh.  The problems to define
+# in the assessment are the lab's suites, with their points.
+autolab() {
+    lab=$1
+    dist=$2
+    [ -f "$KIT/labs/$lab/lab.conf" ] || die "no lab named $lab (labs/$lab/lab.conf)"
+    out="$dist/$lab-autolab"
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    autograder_files "$lab" "$work/files"
+    copy_files "$work/files" "$work/labkit-autolab/labkit"
+    version >"$work/labkit-autolab/labkit/VERSION"
+    cp "$KIT/grader/autolab/grade.sh" "$work/labkit-autolab/"
+    printf '# The lab this autograder grades (written by grader/release.sh).\nLAB=%s\nVERSION=%s\n' \
+        "$lab" "$(version)" >"$work/labkit-autolab/autolab.conf"
+    rm -rf "$out" && mkdir -p "$out"
+    tar -C "$work" --owner=0 --group=0 --numeric-owner --sort=name -cf "$out/autograde.tar" labkit-autolab
+    cp "$KIT/grader/autolab/Makefile" "$out/autograde-Makefile"
+    problems=$(awk '{ sub(/#.*/, "") } $1 == "case" { points[$2] += $4 }
+        $1 == "suite" { order[++n] = $2 }
+        END { for (i = 1; i <= n; i++) printf "%s%s (%g)", (i > 1 ? ", " : ""), order[i], points[order[i]] }' \
+        "$KIT/labs/$lab/lab.conf")
+    echo "Autolab autograder: $out/autograde.tar and $out/autograde-Makefile ($(wc -l <"$work/files") kit files)"
+    echo "Autolab problems (name and max score): $problems"
 }
 
 command -v zip >/dev/null || [ "${1:-}" != autograder ] || die "zip is not installed (make deps)"
@@ -204,8 +241,13 @@ autograder)
     dist=$(mkdir -p "${3:-$KIT/dist}" && cd "${3:-$KIT/dist}" && pwd)
     autograder "$2" "$dist"
     ;;
+autolab)
+    [ -n "${2:-}" ] || die "usage: release.sh autolab LAB [DIST]"
+    dist=$(mkdir -p "${3:-$KIT/dist}" && cd "${3:-$KIT/dist}" && pwd)
+    autolab "$2" "$dist"
+    ;;
 *)
-    sed -n '2,13s/^# \{0,1\}//p' "$0"
+    sed -n '2,16s/^# \{0,1\}//p' "$0"
     exit 2
     ;;
 esac

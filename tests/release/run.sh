@@ -18,6 +18,10 @@
 # grades/ lying in the kit stay out, and are named) and refuses, naming the
 # file and writing nothing, a kit whose starter is a solution or a fixture.
 #
+# The Autolab autograder: autograde.tar and autograde-Makefile; in a fake
+# Autolab job folder `make` grades a handin (one file, or a tar of several)
+# and ends with the JSON scores line, one problem per suite.
+#
 # To stay quick the grading here is native only (LABKIT_GRADE_ARGS).
 cd "$(dirname "$0")/../.." || exit 2
 KIT=$(pwd)
@@ -201,3 +205,44 @@ autograde "starter/$LAB"
 python3 -c "import sys, json; sys.exit(0 if json.load(open(sys.argv[1]))['score'] == 0 else 1)" \
     "$T/ag/results/results.json" || { cat "$T/ag.log"; fail "the starter scores above zero through run_autograder"; }
 ok "run_autograder gives the starter zero"
+
+# --- the Autolab autograder, in a fake Autolab job folder: autograde.tar,
+# autograde-Makefile as Makefile, the handin; `make`; the last line is the
+# JSON scores, one problem per suite of lab.conf.
+make -s autograder LAB=$LAB TARGET=autolab DIST="$T/dist" >"$T/autolab.log" 2>&1 || { cat "$T/autolab.log"; fail "make autograder TARGET=autolab"; }
+al="$T/dist/$LAB-autolab"
+[ -s "$al/autograde.tar" ] && [ -s "$al/autograde-Makefile" ] || fail "no autograde.tar and autograde-Makefile in $al"
+grep -q "^Autolab problems (name and max score): public (50), perf (22), hidden (28)$" "$T/autolab.log" ||
+    { cat "$T/autolab.log"; fail "make autograder TARGET=autolab does not name the problems to define"; }
+mkdir "$T/al-tar" && tar -C "$T/al-tar" -xf "$al/autograde.tar"
+python3 tests/release/check_secrets.py --autograder "$KIT" "$T/al-tar/labkit-autolab/labkit" >/dev/null || fail "the Autolab tarball leaks"
+ls "$T/al-tar/labkit-autolab/labkit/labs/$LAB/hidden/"*.c >/dev/null 2>&1 || fail "the Autolab tarball has no hidden tests"
+autolab_job() { # DIST_DIR LAB HANDIN...: grade as Autolab would; the last line to $T/al.scores
+    job="$T/al-job" && rm -rf "$job" && mkdir "$job"
+    cp "$1/autograde.tar" "$job/" && cp "$1/autograde-Makefile" "$job/Makefile"
+    src=$2 && shift 2 && cp "$@" "$job/"
+    (cd "$job" && LABKIT_GRADE_ARGS='--tools native' nice -n 10 make) >"$T/al.log" 2>&1 || { cat "$T/al.log"; fail "Autolab's make failed"; }
+    tail -n 1 "$T/al.log" >"$T/al.scores"
+    python3 - "$T/al.scores" "labs/$src/lab.conf" "$T/al.log" <<'PY' || { cat "$T/al.log"; fail "the last line is not Autolab's scores"; }
+import sys, json
+scores = json.loads(open(sys.argv[1]).read())['scores']
+suites = [l.split()[1] for l in open(sys.argv[2]) if l.startswith('suite ')]
+sys.exit(0 if list(scores) == suites and all(isinstance(v, (int, float)) for v in scores.values()) else 1)
+PY
+}
+autolab_job "$al" $LAB "solutions/$LAB/mm.c"
+grep -qx '{"scores": {"public": 50, "perf": 22, "hidden": 28}}' "$T/al.scores" || { cat "$T/al.log"; fail "the solution's Autolab scores: $(cat "$T/al.scores")"; }
+autolab_job "$al" $LAB "starter/$LAB/mm.c"
+grep -qx '{"scores": {"public": 0, "perf": 0, "hidden": 0}}' "$T/al.scores" || { cat "$T/al.log"; fail "the starter's Autolab scores: $(cat "$T/al.scores")"; }
+grep -q '(hidden)' "$T/al.log" || fail "the Autolab report has no hidden rows"
+hidden_case=$(awk '$1 == "case" && $2 == "hidden" { print $3; exit }' "labs/$LAB/lab.conf")
+grep -q "^  $hidden_case (" "$T/al.log" && fail "the Autolab feedback shows the hidden case $hidden_case's failure"
+ok "Autolab: make in a job folder grades mm.c; the last line is the scores (solution full, starter zero); no hidden failure details"
+
+# A lab of several files handed in as one archive, in a folder.
+make -s autograder LAB=sync TARGET=autolab DIST="$T/dist" >"$T/autolab.log" 2>&1 || { cat "$T/autolab.log"; fail "make autograder LAB=sync TARGET=autolab"; }
+mkdir -p "$T/handin/sync" && cp solutions/sync/*.c "$T/handin/sync/" && tar -C "$T/handin" -cf "$T/handin.tar" sync
+autolab_job "$T/dist/sync-autolab" sync "$T/handin.tar"
+python3 -c "import sys, json; s = json.load(open(sys.argv[1]))['scores']; sys.exit(0 if sum(s.values()) > 0 else 1)" "$T/al.scores" ||
+    { cat "$T/al.log"; fail "the sync solution handed in as a tar scored nothing on Autolab"; }
+ok "Autolab: a tar handin of several files is unpacked and graded"
