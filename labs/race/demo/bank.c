@@ -1,13 +1,55 @@
-// Demo: two threads deposit and two withdraw, then four drain the account.
+// Demo: threads deposit and withdraw at once on one account.
 //
 // With the racy account, deposits and withdrawals that overlap overwrite each
 // other (money appears or vanishes), and two withdrawals can both pass the
 // "enough money?" check before either subtracts (the account goes below 0).
+//
+// `make demo` builds this with -DLK_EXPLORE and demo/points.c: every plain
+// load and store of race.c is then a point where the forced-schedule
+// scheduler (labs/common/README.md) may switch threads, and each seed picks
+// one schedule, the same on every run, however busy the machine.  `make
+// demo-tsan` builds the plain version below, with real threads, for
+// ThreadSanitizer's report.
 #include <stdio.h>
 
 #include "race.h"
 #include "race_lab.h"
 
+#ifdef LK_EXPLORE
+#include "forced.h"
+
+// T1 deposits 1; T2 and T3 each withdraw 1, from an account opened with 1:
+// whatever the order, 1 + 1 - (withdrawals) must remain, and never below 0.
+static int withdrawn[3];
+
+static void teller(int index, void *arg)
+{
+    (void)arg;
+    if (index == 0)
+        bank_deposit(1);
+    else
+        withdrawn[index] = bank_withdraw(1);
+}
+
+static void scenario(void *arg)
+{
+    (void)arg;
+    bank_open(1);
+    lab_run_threads(3, teller, NULL);
+    long taken = withdrawn[1] + withdrawn[2], got = bank_balance();
+    lk_explore_check(got >= 0, "opened with 1, deposited 1, withdrew %ld: the balance is %ld, "
+                     "below 0", taken, got);
+    lk_explore_check(got == 2 - taken, "opened with 1, deposited 1, withdrew %ld: expected "
+                     "balance %ld, got %ld", taken, 2 - taken, got);
+}
+
+int main(void)
+{
+    demo_forced("bank", "T1 deposits 1 while T2 and T3 withdraw 1 from an account of 1",
+                scenario, 20);
+    return 0;
+}
+#else
 // Under TSan, fewer: one unordered pair is enough for a report, and very
 // long racing loops can make TSan drop it.
 enum { THREADS = 4, TIMES = LAB_UNDER_TSAN ? 5000 : 500000 };
@@ -61,3 +103,4 @@ int main(void)
            withdrawn == opening && got == 0 ? "" : "  <- wrong");
     return 0;
 }
+#endif
