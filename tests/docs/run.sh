@@ -20,6 +20,14 @@ EXAMPLES=$(ls docs/examples/*.c)
 # Files a link may name before they exist (they only warn): none now.
 : > "$WORK/pending"
 
+# Examples that run under the forced-schedule scheduler include lk_sched.h:
+# they build with the kit's lk_ layer, in its explore build.
+lk_flags() {
+    if grep -q '#include "lk_sched.h"' "$1"; then
+        echo "-DLK_EXPLORE -Ilabs/common $(ls labs/common/lk_*.c | tr '\n' ' ')"
+    fi
+}
+
 # The arguments an example runs with in the test (most take none).
 args_for() {
     case "$1" in
@@ -36,7 +44,8 @@ for cc in gcc clang; do
     mkdir -p "$WORK/$cc"
     for src in $EXAMPLES; do
         name=$(basename "$src" .c)
-        $cc $CFLAGS "$src" -o "$WORK/$cc/$name" 2>"$WORK/$cc/$name.log" &
+        # shellcheck disable=SC2046
+        $cc $CFLAGS "$src" $(lk_flags "$src") -o "$WORK/$cc/$name" 2>"$WORK/$cc/$name.log" &
     done
     wait
     for src in $EXAMPLES; do
@@ -70,7 +79,8 @@ mkdir -p "$WORK/tsan"
 # The examples whose point is correct synchronisation (and the one race).
 for name in racy_counter race_fixes primitives channel rwlock persistent stm; do
     src=docs/examples/$name.c
-    clang $CFLAGS -O1 -fsanitize=thread "$src" -o "$WORK/tsan/$name" &
+    # shellcheck disable=SC2046
+    clang $CFLAGS -O1 -fsanitize=thread "$src" $(lk_flags "$src") -o "$WORK/tsan/$name" &
 done
 wait
 for bin in "$WORK"/tsan/*; do
