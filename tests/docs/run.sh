@@ -5,6 +5,10 @@
 # every link, referenced file and quoted C block in docs/ is checked; and if
 # pandoc is installed, the html site is rendered and its links checked.
 #
+# The book's definitions that were once wrong are checked too: chapter 4's
+# data race, chapter 5's pointer comparison, chapter 1's ways into the free
+# list, and the README's install line with and without sudo.
+#
 #   tests/docs/run.sh          (from anywhere; about 20 s)
 set -u
 cd "$(dirname "$0")/../.."
@@ -137,6 +141,28 @@ for src in $EXAMPLES; do
     grep -q "examples/$(basename "$src"))" docs/book/*.md ||
         fail "$src is not linked from any chapter"
 done
+
+echo "== the book's definitions and the quick start ($SECONDS s)"
+# Ch. 4: a data race needs a non-atomic access, or the chapter's own relaxed
+# atomic fix would be one.
+sed -n '/^## The three conditions/,/^## /p' docs/book/04-data-races.md | grep -q 'not atomic' ||
+    fail "chapter 4's data-race conditions do not say at least one access is not atomic"
+# Ch. 5: no relational comparison of pointers to different objects in its
+# code; addresses compared as uintptr_t; why the deadlock lab orders by id.
+if grep -n -E '^[^/]*\b[a-z_>.-]*(first|second|lock)[a-z_]* *[<>] *[a-z_]*->' docs/book/05-deadlocks.md docs/examples/deadlock.c; then
+    fail "chapter 5 or deadlock.c compares pointers to different objects with < or >"
+fi
+grep -q '(uintptr_t)p->first > (uintptr_t)p->second' docs/examples/deadlock.c ||
+    fail "deadlock.c does not order its locks by address as uintptr_t"
+grep -q 'uintptr_t' docs/book/05-deadlocks.md && grep -q 'forbids' docs/book/05-deadlocks.md ||
+    fail "chapter 5 does not explain uintptr_t and why the deadlock lab forbids ordering by address"
+# Ch. 1: heap growth is a third way into the free list.
+sed -n '/^### The two places that insert into the free list/,/^### /p' docs/book/01-allocator.md |
+    grep -q 'a third when it grows' || fail "chapter 1 does not count heap growth as a way into the free list"
+# The quick start works with sudo and as root without it.
+grep -q 'sudo apt-get install -y make && sudo make deps' README.md &&
+    grep -q '`apt-get install -y make && make deps`' README.md ||
+    fail "the README's quick start does not give both the sudo and the root form"
 
 echo "== the html site ($SECONDS s)"
 if ! command -v pandoc >/dev/null; then
