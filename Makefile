@@ -4,6 +4,8 @@
 LAB ?= malloc
 SUBMISSION ?= starter/$(LAB)
 ARGS ?=
+# A handout task: grade only its cases (lab.conf's `task` lines).
+TASK ?=
 DIST ?= dist
 # The grading service `make autograder` builds for: gradescope or autolab.
 TARGET ?= gradescope
@@ -20,6 +22,7 @@ help:
 	@echo "  make grade LAB=malloc         grade starter/malloc (your working copy)"
 	@echo "  make grade LAB=malloc SUBMISSION=dir   grade another folder"
 	@echo "  make grade ... ARGS='--keep --case NAME'   keep the build, one case only"
+	@echo "  make grade LAB=sync TASK=2    only the cases of the handout's Task 2"
 	@echo "  make labs                     list the labs"
 	@echo "  make test                     the kit's own tests (about 10 minutes)"
 	@echo "  make deps                     install the Debian packages the kit needs"
@@ -60,7 +63,7 @@ grader: check-deps
 # A score below full marks is not an error of make's (labgrade exits 1);
 # a broken command or lab is (exit 2).
 grade: grader
-	$(Q)grader/labgrade $(ARGS) $(LAB) $(SUBMISSION); rc=$$?; [ $$rc -le 1 ]
+	$(Q)grader/labgrade $(if $(TASK),--task $(TASK)) $(ARGS) $(LAB) $(SUBMISSION); rc=$$?; [ $$rc -le 1 ]
 
 labs: grader
 	$(Q)grader/labgrade list

@@ -18,6 +18,7 @@
 #include "manifest.h"
 #include "report.h"
 #include "sandbox.h"
+#include "select.h"
 #include "submission.h"
 
 #include <dirent.h>
@@ -110,7 +111,7 @@ static int parse_options(int argc, char **argv, struct batch *b)
         case 'd': deadline = optarg; break;
         case 'f': b->force = 1; break;
         case 'T': b->tools = optarg; break;
-        case 'C': b->grade.only_case = optarg; break;
+        case 'C': b->grade.only_case = select_join((char *)b->grade.only_case, optarg); break;
         case 'N': no_sandbox = 1; break;
         case 'K': b->kit = optarg; break;
         case 'c': b->cc = optarg; break;
@@ -247,7 +248,7 @@ static void grade_from_problem(const struct manifest *m, const char *submission,
     g->cases = xcalloc((size_t)m->case_count, sizeof *g->cases);
     for (int i = 0; i < m->case_count; i++) {
         g->cases[i].skipped = !manifest_suite(m, m->cases[i].suite)->present;
-        if (!g->cases[i].skipped && (!only_case || strcmp(only_case, m->cases[i].name) == 0))
+        if (!g->cases[i].skipped && select_case(only_case, m->cases[i].name))
             g->max_score += m->cases[i].points;
     }
 }
@@ -275,7 +276,7 @@ static void record_grade(const struct batch *b, const char *dir, const struct gr
     s->note = grade_note(g);
     for (int i = 0; i < b->m.case_count; i++)
         if (!g->cases[i].skipped &&
-            (!b->grade.only_case || strcmp(b->grade.only_case, b->m.cases[i].name) == 0))
+            select_case(b->grade.only_case, b->m.cases[i].name))
             s->points[i] = g->cases[i].earned;
     gradebook_write_record(record, &b->m, s);
     free(text);
@@ -559,6 +560,8 @@ static int setup(struct batch *b, const char *lab)
     char *out = NULL;
     int rc = -1;
     if (manifest_load(b->kit, lab, &b->m, &err) != 0) {
+        fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
+    } else if (select_check(&b->m, b->grade.only_case, &err) != 0) {
         fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
     } else if (tools_mask(&b->m, b->tools, &mask) != 0) {
         // tools_mask said which tool the lab does not have

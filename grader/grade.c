@@ -3,6 +3,7 @@
 #include "grade.h"
 
 #include "diagnose.h"
+#include "select.h"
 #include "sandbox.h"
 #include "symbols.h"
 
@@ -359,7 +360,7 @@ static int tool_selected(const struct grade_options *opt, int tool)
 
 static int case_selected(const struct grade_options *opt, const struct test_case *c)
 {
-    return !opt->only_case || strcmp(opt->only_case, c->name) == 0;
+    return select_case(opt->only_case, c->name);
 }
 
 // The submitted .c files' base names, for trimming reports to them.

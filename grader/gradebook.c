@@ -1,6 +1,7 @@
 // The batch grader's books: grade records and the gradebook CSV.
 #define _GNU_SOURCE
 #include "gradebook.h"
+#include "select.h"
 
 #include "util.h"
 
@@ -92,7 +93,7 @@ static void csv_text(FILE *out, const char *text)
 static int is_column(const struct manifest *m, const char *only_case, int i)
 {
     return manifest_suite(m, m->cases[i].suite)->present &&
-           (!only_case || strcmp(only_case, m->cases[i].name) == 0);
+           select_case(only_case, m->cases[i].name);
 }
 
 static void write_row(FILE *out, const struct manifest *m, const char *only_case,

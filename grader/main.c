@@ -9,6 +9,7 @@
 #include "manifest.h"
 #include "report.h"
 #include "sandbox.h"
+#include "select.h"
 
 #include <getopt.h>
 #include <glob.h>
@@ -36,7 +37,9 @@ static void usage(FILE *out)
           "  --junit FILE       write JUnit XML\n"
           "  -j, --jobs N       run N tests at once (default: the number of cores)\n"
           "  --tools LIST       only these tools, e.g. native,tsan\n"
-          "  --case NAME        only this test case\n"
+          "  --case NAME        only these test cases: names or globs, comma-separated\n"
+          "                     or --case repeated (an unknown name is an error)\n"
+          "  --task N           only the cases of the handout's task N (lab.conf `task`)\n"
           "  --keep             keep the work directory and say how to rerun a case\n"
           "  --workdir DIR      work in DIR (kept afterwards)\n"
           "  --no-sandbox       do not use bubblewrap even where it works\n"
@@ -65,6 +68,7 @@ struct cli {
     const char *kit;
     const char *cc;
     const char *tools;
+    const char *task;
     int quiet;
     int no_sandbox;
 };
@@ -94,6 +98,7 @@ static int parse_options(int argc, char **argv, struct cli *cli)
         {"workdir", required_argument, NULL, 'W'}, {"no-sandbox", no_argument, NULL, 'N'},
         {"kit", required_argument, NULL, 'K'},    {"cc", required_argument, NULL, 'c'},
         {"hidden-visibility", required_argument, NULL, 'V'},
+        {"task", required_argument, NULL, 'A'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -104,7 +109,8 @@ static int parse_options(int argc, char **argv, struct cli *cli)
         case 'U': cli->junit = optarg; break;
         case 'j': cli->grade.jobs = atoi(optarg); break;
         case 'T': cli->tools = optarg; break;
-        case 'C': cli->grade.only_case = optarg; break;
+        case 'C': cli->grade.only_case = select_join((char *)cli->grade.only_case, optarg); break;
+        case 'A': cli->task = optarg; break;
         case 'k': cli->grade.keep = 1; break;
         case 'W': cli->grade.workdir = optarg; break;
         case 'N': cli->no_sandbox = 1; break;
@@ -125,6 +131,35 @@ static int parse_options(int argc, char **argv, struct cli *cli)
         return -1;
     }
     return 0;
+}
+
+// --task N picks the cases of that task; every pattern picked must name a
+// case (exit 2 otherwise, with the closest names).
+static int select_cases(struct cli *cli, const struct manifest *m)
+{
+    struct buf why = {0};
+    int rc = 0;
+    if (cli->task && cli->grade.only_case) {
+        buf_puts(&why, "--task and --case pick cases two ways: give one of them");
+        rc = -1;
+    } else if (cli->task) {
+        char *title = NULL;
+        char *spec = select_task(m, cli->task, &title, &why);
+        if (spec) {
+            if (!cli->quiet)
+                printf("task %s, %s: only its cases (%s)\n", cli->task, title, spec);
+            cli->grade.only_case = spec;
+        } else {
+            rc = -1;
+        }
+        free(title);
+    }
+    if (rc == 0 && select_check(m, cli->grade.only_case, &why) != 0)
+        rc = -1;
+    if (rc != 0)
+        fprintf(stderr, "labgrade: %s\n", buf_str(&why));
+    buf_free(&why);
+    return rc;
 }
 
 static int list_labs(const char *kit)
@@ -271,6 +306,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "labgrade: the labs in this kit: `labgrade list`\n");
         return EXIT_USAGE;
     }
+    if (select_cases(&cli, &m) != 0)
+        return EXIT_USAGE;
     unsigned mask;
     if (tools_mask(&m, cli.tools, &mask) != 0)
         return EXIT_USAGE;
