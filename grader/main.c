@@ -5,6 +5,7 @@
 #include "batch.h"
 #include "build.h"
 #include "grade.h"
+#include "last.h"
 #include "lint.h"
 #include "manifest.h"
 #include "report.h"
@@ -238,11 +239,24 @@ static int tools_installed(const struct manifest *m, unsigned selected)
 }
 
 static int grade_command(struct cli *cli, const struct manifest *m, const struct build_env *env,
-                         const char *submission)
+                         const char *submission, const char *kit)
 {
     struct grade g;
     struct buf err = {0};
-    if (grade_submission(m, env, submission, &cli->grade, &g, &err) != 0) {
+    // Without --keep or --workdir, a failing build is kept in .labgrade/last.
+    char *last = cli->grade.keep || cli->grade.workdir ? NULL : last_workdir(kit);
+    if (last)
+        cli->grade.workdir = last;
+    int graded = grade_submission(m, env, submission, &cli->grade, &g, &err);
+    if (last) {
+        cli->grade.workdir = NULL;
+        if (graded == 0)
+            last_keep(&g);
+        else
+            dir_remove(last);
+        free(last);
+    }
+    if (graded != 0) {
         fprintf(stderr, "labgrade: %s\n", buf_str(&err));
         buf_free(&err);
         grade_free(&g);
@@ -333,7 +347,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     int rc = lint ? lint_lab(&m, &env, submission)
-                  : grade_command(&cli, &m, &env, submission);
+                  : grade_command(&cli, &m, &env, submission, kit);
     build_env_free(&env);
     manifest_free(&m);
     free(submission);

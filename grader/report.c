@@ -47,18 +47,18 @@ static void rerun_commands(struct buf *out, const struct grade *g, int case_inde
 {
     const struct manifest *m = g->m;
     const struct test_case *c = &m->cases[case_index];
-    buf_printf(out, "rerun by hand, in %s/data:\n", g->workdir);
+    buf_puts(out, "rerun by hand (from anywhere):\n");
     for (int t = 0; t < m->tool_count; t++) {
         const struct run_outcome *o = &g->cases[case_index].runs[t];
         if (!ran(g, case_index, t) || o->verdict == VERDICT_PASS)
             continue;
         const char *variant = m->tools[t].variant;
         if (t == TOOL_MEMCHECK)
-            buf_printf(out, "  valgrind --leak-check=full ../build/%s/%s %s\n", variant, c->suite,
-                       c->name);
+            buf_printf(out, "  (cd %s/data && valgrind --leak-check=full ../build/%s/%s %s)\n",
+                       g->workdir, variant, c->suite, c->name);
         else
-            buf_printf(out, "  ../build/%s/%s %s        (in gdb: CK_FORK=no gdb --args ...)\n",
-                       variant, c->suite, c->name);
+            buf_printf(out, "  (cd %s/data && ../build/%s/%s %s)        (in gdb: CK_FORK=no gdb "
+                       "--args ...)\n", g->workdir, variant, c->suite, c->name);
     }
 }
 

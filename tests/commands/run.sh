@@ -1,8 +1,11 @@
 #!/bin/sh
-# Picking cases: `--case` takes several names and globs, an unknown one is an
-# error (exit 2) naming the closest cases, and `--task N` (make grade
-# TASK=N) grades the cases of the handout's task N from lab.conf's `task`
-# lines.  Graded natively on the starters, to stay quick.
+# The commands a student types and the ones a report prints.  Picking cases:
+# `--case` takes several names and globs, an unknown one is an error (exit 2)
+# naming the closest cases, and `--task N` (make grade TASK=N) grades the
+# cases of the handout's task N from lab.conf's `task` lines.  A failing
+# grade keeps its build in the kit's .labgrade/last/, and the rerun and
+# replay commands it prints work when pasted from another folder.  Graded
+# natively (and explore) on the starters, to stay quick.
 cd "$(dirname "$0")/../.." || exit 2
 T=$(mktemp -d /tmp/labkit-select.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -57,4 +60,28 @@ sys.exit(1 if bad or empty or not tasks else 0)
 PY
 ok "make grade LAB=sync TASK=2 grades exactly Task 2's cases; an unknown task lists the tasks"
 
-[ $FAILED = 0 ] && echo "select: all passed" || { echo "select: FAILED"; exit 1; }
+# The last failing build, and commands that work from anywhere.  A copy of
+# the kit, so that this test's .labgrade/ is its own.
+mkdir "$T/kit"
+git ls-files --cached --others --exclude-standard | grep -v -E '^dist/|\.o$|^\.labgrade/' |
+    tar -cf - -T - | tar -C "$T/kit" -xf -
+make -s -C "$T/kit" grader >/dev/null 2>&1 || fail "the copy of the kit does not build"
+(cd / && "$T/kit/grader/labgrade" --tools native,explore --case 'explore_mutex_excludes,mutex_trylock_semantics' sync) >"$T/out" 2>&1
+[ -d "$T/kit/.labgrade/last/build" ] || fail "a failing grade left no build in .labgrade/last"
+[ "$(ls "$T/kit/.labgrade")" = last ] || fail ".labgrade holds more than last/: $(ls "$T/kit/.labgrade")"
+grep -q '/tmp/labgrade\.' "$T/out" && fail "the report names a deleted temporary folder"
+replay=$(sed -n 's/^ *replay: //p' "$T/out" | head -n 1)
+rerun=$(sed -n 's/^ *\((cd .*)\) .*/\1/p' "$T/out" | head -n 1)
+[ -n "$replay" ] && [ -n "$rerun" ] || { cat "$T/out"; fail "no replay or rerun command in the report"; }
+(cd "$T" && eval "$replay") >"$T/replay.log" 2>&1
+grep -q 'two threads inside the critical section' "$T/replay.log" || { cat "$T/replay.log"; fail "the replay command, pasted elsewhere, did not replay the failure"; }
+(cd / && eval "$rerun") >"$T/rerun.log" 2>&1
+grep -q 'mutex_trylock_semantics' "$T/rerun.log" && grep -q 'Failures: 1' "$T/rerun.log" ||
+    { cat "$T/rerun.log"; fail "the rerun command, pasted elsewhere, did not rerun the case"; }
+"$T/kit/grader/labgrade" --tools native --case 'coalesce_*' malloc "$T/kit/solutions/malloc" >"$T/out" 2>&1
+[ -d "$T/kit/.labgrade/last/build/explore" ] || fail "a full-marks grade replaced the last failing build"
+(cd "$T/kit" && git init -q . 2>/dev/null && git add -A >/dev/null 2>&1; git -C "$T/kit" status --porcelain --ignored | grep -q '^!! .labgrade/$') ||
+    fail ".labgrade/ is not git-ignored"
+ok "a failing build stays in .labgrade/last (git-ignored); its replay and rerun commands work from another folder"
+
+[ $FAILED = 0 ] && echo "commands: all passed" || { echo "commands: FAILED"; exit 1; }
