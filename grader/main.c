@@ -243,28 +243,22 @@ static int grade_command(struct cli *cli, const struct manifest *m, const struct
 {
     struct grade g;
     struct buf err = {0};
-    // Without --keep or --workdir, a failing build is kept in .labgrade/last.
-    char *last = cli->grade.keep || cli->grade.workdir ? NULL : last_workdir(kit);
-    if (last)
-        cli->grade.workdir = last;
+    // Without --keep or --workdir, a failing build stays, as .labgrade/last.
+    int last = !cli->grade.keep && !cli->grade.workdir && last_wanted(kit);
+    cli->grade.keep |= last;
     int graded = grade_submission(m, env, submission, &cli->grade, &g, &err);
-    if (last) {
-        cli->grade.workdir = NULL;
-        if (graded == 0)
-            last_keep(&g);
-        else
-            dir_remove(last);
-        free(last);
-    }
+    char *kept = last && graded == 0 ? last_keep(&g, kit) : NULL;
     if (graded != 0) {
         fprintf(stderr, "labgrade: %s\n", buf_str(&err));
         buf_free(&err);
         grade_free(&g);
         return EXIT_USAGE;
     }
-    if (!cli->quiet)
+    if (!cli->quiet) {
         report_terminal(stdout, &g, &cli->report);
-    else
+        if (kept)
+            last_note(stdout, &g, kept);
+    } else
         printf("%s: %g/%g\n", m->lab, g.score, g.max_score);
     int rc = g.score >= g.max_score && !g.problem ? EXIT_FULL : EXIT_NOT_FULL;
     if (cli->json && report_json(cli->json, &g, &cli->report) != 0) {
@@ -276,6 +270,7 @@ static int grade_command(struct cli *cli, const struct manifest *m, const struct
         rc = EXIT_USAGE;
     }
     grade_free(&g);
+    free(kept);
     return rc;
 }
 
