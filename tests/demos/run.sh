@@ -5,7 +5,7 @@
 # lab's folder, a missing submission named, a demo that shows a bug (or a
 # ThreadSanitizer report) exits 0 without make's "Error".
 #
-#   tests/demos/run.sh      (from anywhere; about a minute)
+#   tests/demos/run.sh      (from anywhere; about four minutes, mostly waiting)
 cd "$(dirname "$0")/../.." || exit 2
 T=$(mktemp -d /tmp/labkit-demos.XXXXXX)
 HOGS=""
