@@ -1,7 +1,8 @@
-// Public forced-schedule tests of the stm lab: small scenarios under the explore scheduler.
+// The stm lab's forced-schedule scenarios: what its threaded cases run in the explore build.
 //
-// These cases exist only in the explore build (-DLK_EXPLORE), where every
-// lk_ operation is a scheduling point; lab.conf runs them with tools=explore.
+// In the explore build (-DLK_EXPLORE) every lk_ operation is a scheduling
+// point and each scenario runs under 40 seeds of each strategy; the same
+// test in the other builds runs a stress test instead (tests/public.c).
 // labs/common/README.md explains the scheduler, its reports and replaying.
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -10,8 +11,7 @@
 #include "labkit_check.h"
 #include "lk_sched.h"
 #include "stm.h"
-
-#ifdef LK_EXPLORE
+#include "stm_schedules.h"
 
 // Every scenario runs seeds 1-40 under each strategy.  A seed fixes the
 // schedule, so a submission that fails on some of these seeds fails on every
@@ -20,7 +20,7 @@ static const struct lk_explore_opts explore_opts = {
     .seeds = 40, .strategies = LK_RANDOM | LK_PCT, .step_budget = 100000, .pct_depth = 3
 };
 
-static void explore(const char *name, void (*scenario)(void *))
+static void explore_all(const char *name, void (*scenario)(void *))
 {
     char *report = NULL;
     int failed = lk_explore(name, scenario, NULL, &explore_opts, &report);
@@ -87,13 +87,12 @@ static void opacity_scenario(void *arg)
                      (long)atomic_load(&x), (long)atomic_load(&y));
 }
 
-START_TEST(explore_opacity)
+void schedules_opacity(void)
 {
     // Forced schedules: one thread adds 1 to x and y together, two read the
     // pair; on every seed no attempt, even a doomed one, sees x != y.
-    explore("opacity", opacity_scenario);
+    explore_all("opacity", opacity_scenario);
 }
-END_TEST
 
 // ---- No lost update ----
 
@@ -126,13 +125,12 @@ static void lost_update_scenario(void *arg)
                      (long)atomic_load(&counter));
 }
 
-START_TEST(explore_no_lost_update)
+void schedules_no_lost_update(void)
 {
     // Forced schedules: 3 threads each add 1 twice to one word, each
     // addition a transaction; on every seed the word ends at 6.
-    explore("no_lost_update", lost_update_scenario);
+    explore_all("no_lost_update", lost_update_scenario);
 }
-END_TEST
 
 // ---- Progress: two transactions that keep colliding ----
 
@@ -172,20 +170,16 @@ static void progress_scenario(void *arg)
                      "%d aborted attempts for %d commits: expected at most %d; after an abort, "
                      "back off (lk_yield) so the transaction you collided with can finish",
                      aborts, 2 * PROGRESS_ROUNDS, PROGRESS_MAX_ABORTS);
-    lk_explore_check(atomic_load(&x) == 2 * PROGRESS_ROUNDS && atomic_load(&y) == 2 * PROGRESS_ROUNDS,
-                     "expected x = y = %d, got x=%ld y=%ld", 2 * PROGRESS_ROUNDS,
-                     (long)atomic_load(&x), (long)atomic_load(&y));
 }
 
-START_TEST(explore_backoff_progress)
+void schedules_backoff_progress(void)
 {
     // Forced schedules: two threads each commit 3 transactions writing x and
     // y in opposite orders; on every seed they abort each other at most 30
     // times in all (each abort is followed by a back-off that lets the other
     // finish).
-    explore("backoff_progress", progress_scenario);
+    explore_all("backoff_progress", progress_scenario);
 }
-END_TEST
 
 // ---- The bank: a transfer is all or nothing ----
 
@@ -226,14 +220,13 @@ static void bank_scenario(void *arg)
                      BANK_ACCOUNTS * BANK_OPENING, total);
 }
 
-START_TEST(explore_bank_all_or_nothing)
+void schedules_bank_all_or_nothing(void)
 {
     // Forced schedules: two threads make transfers (withdraw + deposit in one
     // transaction) while a third audits the total; on every seed each audit
     // and the end state show the same total, and no balance goes negative.
-    explore("bank_all_or_nothing", bank_scenario);
+    explore_all("bank_all_or_nothing", bank_scenario);
 }
-END_TEST
 
 // ---- The queue: no lost wake-up ----
 
@@ -269,25 +262,10 @@ static void queue_scenario(void *arg)
                      (long)atomic_load(&taken_mask));
 }
 
-START_TEST(explore_queue_handoff)
+void schedules_queue_handoff(void)
 {
     // Forced schedules: one thread puts 3 items through a 1-slot queue, two
     // take them; on every seed each item is taken once and nobody waits
     // forever (a lost wake-up shows as "deadlock").
-    explore("queue_handoff", queue_scenario);
-}
-END_TEST
-#endif
-
-Suite *lk_suite(void)
-{
-    Suite *suite = suite_create("stm-schedules");
-#ifdef LK_EXPLORE
-    LK_ADD(suite, explore_opacity);
-    LK_ADD(suite, explore_no_lost_update);
-    LK_ADD(suite, explore_backoff_progress);
-    LK_ADD(suite, explore_bank_all_or_nothing);
-    LK_ADD(suite, explore_queue_handoff);
-#endif
-    return suite;
+    explore_all("queue_handoff", queue_scenario);
 }
