@@ -136,22 +136,29 @@ void schedules_no_lost_update(void)
 
 enum { PROGRESS_ROUNDS = 3, PROGRESS_MAX_ABORTS = 30 };
 static atomic_int progress_runs;
+static stm_word rounds_done[2]; // each thread's own word: no conflict on it
+
+struct crossed {
+    int order, round;
+};
 
 static void crossed_body(stm_tx *tx, void *arg)
 {
-    int order = *(int *)arg;
-    stm_word *first = order ? &y : &x, *second = order ? &x : &y;
+    struct crossed *me = arg;
+    stm_word *first = me->order ? &y : &x, *second = me->order ? &x : &y;
     atomic_fetch_add(&progress_runs, 1);
     long a = stm_read(tx, first);
     long b = stm_read(tx, second);
     stm_write(tx, first, a + 1);
     stm_write(tx, second, b + 1);
+    stm_write(tx, &rounds_done[me->order], me->round + 1);
 }
 
 static void *crossed_thread(void *arg)
 {
-    for (int i = 0; i < PROGRESS_ROUNDS; i++)
-        stm_atomically(crossed_body, arg);
+    struct crossed me = { *(int *)arg, 0 };
+    for (me.round = 0; me.round < PROGRESS_ROUNDS; me.round++)
+        stm_atomically(crossed_body, &me);
     return NULL;
 }
 
@@ -161,6 +168,8 @@ static void progress_scenario(void *arg)
     atomic_init(&x, 0);
     atomic_init(&y, 0);
     atomic_init(&progress_runs, 0);
+    atomic_init(&rounds_done[0], 0);
+    atomic_init(&rounds_done[1], 0);
     lk_explore_name(&x, "x");
     lk_explore_name(&y, "y");
     int orders[2] = { 0, 1 };
@@ -170,6 +179,10 @@ static void progress_scenario(void *arg)
                      "%d aborted attempts for %d commits: expected at most %d; after an abort, "
                      "back off (lk_yield) so the transaction you collided with can finish",
                      aborts, 2 * PROGRESS_ROUNDS, PROGRESS_MAX_ABORTS);
+    for (int i = 0; i < 2; i++)
+        lk_explore_check(atomic_load(&rounds_done[i]) == PROGRESS_ROUNDS,
+                         "thread %d's own word after its %d commits: expected %d, got %ld", i,
+                         PROGRESS_ROUNDS, PROGRESS_ROUNDS, (long)atomic_load(&rounds_done[i]));
 }
 
 void schedules_backoff_progress(void)
