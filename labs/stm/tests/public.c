@@ -430,25 +430,69 @@ START_TEST(queue_take_waits_for_put)
 }
 END_TEST
 
+// The taker of queue_take_sleeps: queue_take inside a transaction of the
+// test's own, so that every rerun of the body is counted here.
+static atomic_int take_runs;
+
+static void counted_take_body(stm_tx *tx, void *arg)
+{
+    (void)tx, (void)arg;
+    atomic_fetch_add(&take_runs, 1);
+    atomic_store(&taker.item, queue_take(&queue));
+}
+
+static void counted_take(void *arg, int index)
+{
+    (void)arg, (void)index;
+    stm_atomically(counted_take_body, NULL);
+    atomic_store(&taker.returned, 1);
+}
+
+// A thread that spins the way a busy-waiting retry would (yielding), to
+// measure what such a waiter would get of the processor on this machine,
+// under its current load, during the same interval.
+static atomic_int spinner_stop;
+
+static void yield_spinner(void *arg, int index)
+{
+    (void)arg, (void)index;
+    while (!atomic_load_explicit(&spinner_stop, memory_order_relaxed))
+        lk_yield();
+}
+
 START_TEST(queue_take_sleeps)
 {
-    // A thread waiting in take on an empty queue sleeps: it uses under 5% of
-    // a CPU while nothing changes (a retry that runs the body again and
-    // again uses all it gets).
+    // A thread waiting in take on an empty queue sleeps: while nothing
+    // commits, its transaction does not run again, and it uses under a
+    // tenth of the CPU time a thread spinning beside it gets (a retry that
+    // reruns the body at once uses as much).
     queue_init(&queue, 2);
     memset(&taker, 0, sizeof taker);
-    struct crew crew;
-    crew_start(&crew, 1, take_once, NULL);
+    atomic_init(&take_runs, 0);
+    atomic_init(&spinner_stop, 0);
+    struct crew crew, spinner;
+    crew_start(&crew, 1, counted_take, NULL);
     test_settle(0.05);
-    double cpu_start = test_thread_cpu(crew.threads[0]), wall_start = test_now();
+    crew_start(&spinner, 1, yield_spinner, NULL);
+    int runs_start = atomic_load(&take_runs);
+    double cpu_start = test_thread_cpu(crew.threads[0]);
+    double spin_start = test_thread_cpu(spinner.threads[0]);
     test_settle(0.2);
-    double cpu = test_thread_cpu(crew.threads[0]) - cpu_start, wall = test_now() - wall_start;
+    double cpu = test_thread_cpu(crew.threads[0]) - cpu_start;
+    double spin = test_thread_cpu(spinner.threads[0]) - spin_start;
+    int runs = atomic_load(&take_runs) - runs_start;
+    atomic_store(&spinner_stop, 1);
+    (void)crew_finish_within(&spinner, 2);
     ck_assert_msg(atomic_load(&taker.returned) == 0 && cpu_start >= 0 && cpu >= 0,
                   "take from an empty queue returned: expected it to wait");
-    ck_assert_msg(cpu < 0.05 * wall,
-                  "the waiting taker used %.0f ms of CPU in %.0f ms: expected under 5%% (stm_retry "
-                  "must sleep, in lk_futex_wait, until a commit)",
-                  cpu * 1e3, wall * 1e3);
+    ck_assert_msg(runs <= 1,
+                  "the waiting take's transaction ran %d more times while nothing committed: "
+                  "expected it to sleep (stm_retry must wait in lk_futex_wait until a commit)",
+                  runs);
+    ck_assert_msg(cpu <= 0.1 * spin + 0.001,
+                  "the waiting taker used %.1f ms of CPU while a spinning thread beside it got "
+                  "%.1f ms: expected under a tenth of that (sleep in lk_futex_wait, do not spin)",
+                  cpu * 1e3, spin * 1e3);
     // Let it go.  Whether the put wakes it is queue_take_waits_for_put's
     // job, so a taker still asleep is not a failure here.
     queue_put(&queue, 1);
