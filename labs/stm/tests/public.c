@@ -137,8 +137,8 @@ START_TEST(stm_no_lost_update)
     load.rounds = lk_scaled(3000, 30, 5);
     struct crew crew;
     crew_start(&crew, 4, increment_worker, NULL);
-    ck_assert_msg(crew_finish_within(&crew, 20),
-                  "only %d of 4 threads finished within 20 s: expected all (a transaction that "
+    ck_assert_msg(crew_finish_within(&crew, 5),
+                  "only %d of 4 threads finished within 5 s: expected all (a transaction that "
                   "never commits?)",
                   crew_finished(&crew));
     long got = atomic_load(&word_x);
@@ -200,7 +200,7 @@ START_TEST(stm_opacity)
     load.rounds = lk_scaled(3000, 30, 5);
     struct crew crew;
     crew_start(&crew, 4, pair_worker, NULL);
-    ck_assert_msg(crew_finish_within(&crew, 20), "only %d of 4 threads finished within 20 s",
+    ck_assert_msg(crew_finish_within(&crew, 5), "only %d of 4 threads finished within 5 s",
                   crew_finished(&crew));
     long torn = atomic_load(&load.torn);
     ck_assert_msg(torn == 0,
@@ -359,7 +359,7 @@ START_TEST(bank_transfers_conserve_total)
     bankload.rounds = lk_scaled(3000, 30, 5);
     struct crew crew;
     crew_start(&crew, 5, teller_or_auditor, NULL);
-    ck_assert_msg(crew_finish_within(&crew, 20), "only %d of 5 threads finished within 20 s",
+    ck_assert_msg(crew_finish_within(&crew, 5), "only %d of 5 threads finished within 5 s",
                   crew_finished(&crew));
     ck_assert_msg(atomic_load(&bankload.bad_audits) == 0,
                   "%ld audits saw a total other than %d (the last saw %ld): expected none; a "
@@ -541,8 +541,8 @@ START_TEST(queue_handoff)
     handoff.items_per_taker = lk_scaled(2000, 20, 5);
     struct crew crew;
     crew_start(&crew, 3, handoff_worker, NULL);
-    ck_assert_msg(crew_finish_within(&crew, 20),
-                  "only %d of 3 threads finished within 20 s: expected all (a lost wake-up?)",
+    ck_assert_msg(crew_finish_within(&crew, 5),
+                  "only %d of 3 threads finished within 5 s: expected all (a lost wake-up?)",
                   crew_finished(&crew));
     ck_assert_msg(atomic_load(&handoff.taken[0]) == 0, "take returned an item that was never put");
     for (long item = 1; item <= 2 * handoff.items_per_taker; item++)
