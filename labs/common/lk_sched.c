@@ -4,9 +4,10 @@
 // pthreads, but only the one holding the turn runs user code.  At each
 // scheduling point (every call of lk_atomic.h, lk_mutex_*, thread start, exit
 // and join) the holder records the step in the shared trace, asks the
-// strategy who is next, and hands the turn over through the scheduler's mutex
-// and that thread's condition variable.  So memory is sequentially
-// consistent, and the schedule depends only on the seed.
+// strategy who is next, and hands the turn over through that thread's futex
+// word.  So memory is sequentially consistent, and the schedule depends only
+// on the seed.  lk_explore.c pins a run to one CPU, where a handover is one
+// context switch.
 //
 // Strategies: LK_RANDOM picks uniformly among the runnable threads at every
 // point.  LK_PCT (Burckhardt et al., ASPLOS 2010) gives threads random
@@ -40,7 +41,7 @@ enum thread_state { T_RUNNABLE, T_FUTEX, T_JOIN, T_MUTEX, T_DONE };
 
 struct sched_thread {
     pthread_t pthread;
-    pthread_cond_t turn;      // signalled when this thread is handed the turn
+    atomic_uint go;           // 1 while this thread holds the turn (a futex word)
     enum thread_state state;
     const volatile void *on;  // the futex word or mutex it waits for
     unsigned expected;        // futex: the value it sleeps on
@@ -275,15 +276,34 @@ static void pct_adjust(int self, int yielding)
     }
 }
 
+// The turn passes through each thread's own futex word: the holder sets the
+// next thread's word and wakes it, then sleeps on its own.  On one CPU that is
+// a single context switch per step.  The scheduler's lock is released before
+// the handover, so the woken thread never contends for it.
+static void wait_turn(int self)
+{
+    while (!atomic_load(&sched.thread[self].go))
+        lk_os_futex_wait(&sched.thread[self].go, 0);
+}
+
+// Give the turn to `next` and release the lock (held on entry).
+static void give_turn(int next)
+{
+    sched.current = next;
+    pthread_mutex_unlock(&sched.lock);
+    atomic_store(&sched.thread[next].go, 1);
+    lk_os_futex_wake(&sched.thread[next].go, 1);
+}
+
 // Hand the turn to `next` and wait until it comes back.  Lock held.
 static void switch_to(int self, int next)
 {
     if (next == self)
         return;
-    sched.current = next;
-    pthread_cond_signal(&sched.thread[next].turn);
-    while (sched.current != self)
-        pthread_cond_wait(&sched.thread[self].turn, &sched.lock);
+    atomic_store(&sched.thread[self].go, 0);
+    give_turn(next);
+    wait_turn(self);
+    pthread_mutex_lock(&sched.lock);
 }
 
 // The caller's thread number; fails the run for a thread the scheduler does
@@ -359,16 +379,13 @@ static void thread_exit(int self, void *result)
     int next = pick_next(self, 0);
     if (next < 0)
         end_with_states(RUN_DEADLOCK, "deadlock: every thread is blocked");
-    sched.current = next;
-    pthread_cond_signal(&sched.thread[next].turn);
-    pthread_mutex_unlock(&sched.lock);
+    give_turn(next);
 }
 
 static void thread_init(int i)
 {
     struct sched_thread *t = &sched.thread[i];
     memset(t, 0, sizeof *t);
-    pthread_cond_init(&t->turn, NULL);
     t->state = T_RUNNABLE;
     t->priority = sched.config->depth + 1 + (long)rng_below(1u << 20);
     sched.live++;
@@ -387,6 +404,7 @@ static void sched_start(const struct run_config *config)
         sched.change_at[i] = 1 + rng_below((unsigned)config->pct_length);
     thread_init(0);
     sched.thread[0].pthread = pthread_self();
+    atomic_store(&sched.thread[0].go, 1);
     sched.count = 1;
     sched_self = 0;
     sched.running = 1;
@@ -407,10 +425,7 @@ static void *thread_start(void *arg)
 {
     struct sched_thread *t = arg;
     sched_self = (int)(t - sched.thread);
-    pthread_mutex_lock(&sched.lock);
-    while (sched.current != sched_self)
-        pthread_cond_wait(&t->turn, &sched.lock);
-    pthread_mutex_unlock(&sched.lock);
+    wait_turn(sched_self);
     thread_exit(sched_self, t->start(t->arg));
     return NULL;
 }
