@@ -171,8 +171,8 @@ static int wait_hangup(int fd, double seconds)
 }
 
 // Fork a child for one run and wait for it.  Returns how the run ended.
-static int run_once(const struct run_config *config, void (*scenario)(void *), void *arg,
-                    int *wstatus)
+int lk_run_once(const struct run_config *config, void (*scenario)(void *), void *arg,
+                int *wstatus)
 {
     int fds[2];
     memset(config->shared, 0, sizeof *config->shared);
@@ -218,7 +218,13 @@ struct explore {
     int first_seed, last_seed, strategies, stopped;
     unsigned long long replay_hash;
     struct run_config config;
-    int runs[3], failed[3]; // by strategy: stress, random, pct
+    int runs[4], failed[4]; // by strategy: stress, random, pct, systematic
+    int bound;              // systematic: preemptions at most
+    long max_schedules;
+    double max_seconds;
+    int dev_count;          // LK_SCHEDULE: the schedule to replay
+    struct deviation devs[MAX_DEVS];
+    struct search_result *search; // the systematic search's outcome
     struct {
         int strategy, seed, outcome, wstatus;
         unsigned long pct_length;
@@ -236,19 +242,47 @@ static long env_number(const char *name, long fallback)
     return *end == '\0' ? value : fallback;
 }
 
+// LK_SCHEDULE=12:2,15:1: at decision 12 choose T2, at 15 T1.  Returns how
+// many deviations it names (-1: no LK_SCHEDULE, or it does not parse).
+static int parse_schedule(const char *text, struct deviation *devs)
+{
+    int count = 0;
+    if (!text)
+        return -1;
+    while (*text && count < MAX_DEVS) {
+        char *end;
+        devs[count].index = strtoul(text, &end, 10);
+        if (end == text || *end != ':')
+            return -1;
+        text = end + 1;
+        devs[count].thread = (int)strtol(text, &end, 10);
+        if (end == text || (*end && *end != ','))
+            return -1;
+        count++;
+        text = *end ? end + 1 : end;
+    }
+    return count;
+}
+
 static int explore_setup(struct explore *e, const struct lk_explore_opts *opts)
 {
     const char *tool = getenv("LK_TOOL"), *strategy = getenv("LK_STRATEGY");
     const char *hash = getenv("LK_TRACE_HASH");
     e->first_seed = 1;
     e->last_seed = opts->seeds > 0 ? opts->seeds : 50;
-    e->strategies = opts->strategies & (LK_RANDOM | LK_PCT);
+    e->strategies = opts->strategies & (LK_RANDOM | LK_PCT | LK_SYSTEMATIC);
     if (!e->strategies)
         e->strategies = LK_RANDOM | LK_PCT;
     if (strategy && strcmp(strategy, "random") == 0)
         e->strategies = LK_RANDOM;
     else if (strategy && strcmp(strategy, "pct") == 0)
         e->strategies = LK_PCT;
+    else if (strategy && strcmp(strategy, "systematic") == 0)
+        e->strategies = LK_SYSTEMATIC;
+    e->bound = opts->preemptions > 0 ? opts->preemptions : opts->preemptions < 0 ? 0 : 2;
+    e->max_schedules = opts->max_schedules > 0 ? opts->max_schedules : 20000;
+    e->max_seconds = opts->max_seconds > 0 ? opts->max_seconds : 3.0;
+    e->dev_count = parse_schedule(getenv("LK_SCHEDULE"), e->devs);
 #ifndef LK_EXPLORE
     // Real threads under Valgrind or TSan: fewer, slower runs (as lk_scaled).
     if (tool && strcmp(tool, "memcheck") == 0)
@@ -259,6 +293,10 @@ static int explore_setup(struct explore *e, const struct lk_explore_opts *opts)
     long seed = env_number("LK_SEED", -1);
     if (seed >= 0)
         e->first_seed = e->last_seed = (int)seed;
+    if (e->dev_count >= 0)
+        e->strategies = LK_SYSTEMATIC; // replay one systematic schedule
+    else if (seed >= 0 && e->strategies != LK_SYSTEMATIC)
+        e->strategies &= ~LK_SYSTEMATIC; // replay seeds only
     if (hash && *hash)
         e->replay_hash = strtoull(hash, NULL, 16);
     e->config.budget = opts->step_budget > 0 ? (unsigned long)opts->step_budget : 200000;
@@ -280,7 +318,8 @@ static int explore_setup(struct explore *e, const struct lk_explore_opts *opts)
 
 static const char *strategy_name(int strategy)
 {
-    return strategy == LK_PCT ? "pct" : strategy == LK_RANDOM ? "random" : "stress";
+    return strategy == LK_PCT ? "pct" : strategy == LK_RANDOM ? "random"
+           : strategy == LK_SYSTEMATIC ? "systematic" : "stress";
 }
 
 static const char *outcome_name(int outcome)
@@ -332,26 +371,41 @@ static void append_reason(char *out, size_t size, const struct explore *e)
     }
 }
 
+static void step_value(const struct trace_step *t, char *value, size_t size)
+{
+    long v = (long)t->value;
+    value[0] = '\0';
+    if (!t->has_value)
+        ;
+    else if (t->op == LK_OP_SPAWN || t->op == LK_OP_JOIN)
+        snprintf(value, size, "T%ld", v);
+    else if (t->op == LK_OP_CAS || t->op == LK_OP_TRYLOCK)
+        snprintf(value, size, "-> %s", v ? "ok" : t->op == LK_OP_CAS ? "failed" : "busy");
+    else if (t->op == LK_OP_FUTEX_WAIT || t->op == LK_OP_FUTEX_WAKE)
+        snprintf(value, size, t->op == LK_OP_FUTEX_WAIT ? "while %ld" : "woke %ld", v);
+    else
+        snprintf(value, size, t->op == LK_OP_STORE ? "= %ld" : "-> %ld", v);
+}
+
+void lk_step_text(const struct run_shared *s, const struct trace_step *t, char *out, size_t size)
+{
+    char buf[32], value[32];
+    step_value(t, value, sizeof value);
+    snprintf(out, size, "%s%s%s%s%s", lk_op_name(t->op), t->addr ? " " : "",
+             t->addr ? lk_run_addr_label(s, t->addr, buf, sizeof buf) : "", *value ? " " : "",
+             value);
+}
+
 static void append_trace(char *out, size_t size, const struct run_shared *s)
 {
     unsigned long from = s->steps > TRACE_SHOWN ? s->steps - TRACE_SHOWN + 1 : 1;
     append(out, size, "last steps (step, thread, operation, address, value):\n");
     for (unsigned long n = from; n <= s->steps; n++) {
         const struct trace_step *t = &s->trace[n % TRACE_LEN];
-        char buf[32], value[32] = "";
+        char buf[32], value[32];
         if (t->number != n)
             continue;
-        long v = (long)t->value;
-        if (!t->has_value)
-            ;
-        else if (t->op == LK_OP_SPAWN || t->op == LK_OP_JOIN)
-            snprintf(value, sizeof value, "T%ld", v);
-        else if (t->op == LK_OP_CAS || t->op == LK_OP_TRYLOCK)
-            snprintf(value, sizeof value, "-> %s", v ? "ok" : t->op == LK_OP_CAS ? "failed" : "busy");
-        else if (t->op == LK_OP_FUTEX_WAIT || t->op == LK_OP_FUTEX_WAKE)
-            snprintf(value, sizeof value, t->op == LK_OP_FUTEX_WAIT ? "while %ld" : "woke %ld", v);
-        else
-            snprintf(value, sizeof value, t->op == LK_OP_STORE ? "= %ld" : "-> %ld", v);
+        step_value(t, value, sizeof value);
         char line[128];
         int length = snprintf(line, sizeof line, "%7lu  T%-2d %-10s %-14s %s", n, t->thread,
                               lk_op_name(t->op),
@@ -383,9 +437,17 @@ static void append_command(char *out, size_t size)
     }
 }
 
+#ifdef LK_EXPLORE
+static char *make_systematic_report(const struct explore *e);
+#endif
+
 static char *make_report(const struct explore *e)
 {
     enum { REPORT_SIZE = 4096 };
+#ifdef LK_EXPLORE
+    if (e->first->strategy == LK_SYSTEMATIC)
+        return make_systematic_report(e);
+#endif
     const struct run_shared *s = &e->first->shared;
     int strategy = e->first->strategy, seed = e->first->seed;
     int runs = e->runs[0] + e->runs[1] + e->runs[2];
@@ -417,6 +479,97 @@ static char *make_report(const struct explore *e)
     return out;
 }
 
+#ifdef LK_EXPLORE
+static void append_plural(char *out, size_t size, long n, const char *what)
+{
+    append(out, size, "%ld %s%s", n, what, n == 1 ? "" : "s");
+}
+
+// The report of the smallest failing schedule the systematic search found.
+static char *make_systematic_report(const struct explore *e)
+{
+    enum { REPORT_SIZE = 12288 };
+    const struct search_result *r = e->search;
+    char *out = malloc(REPORT_SIZE);
+    if (!out)
+        return NULL;
+    snprintf(out, REPORT_SIZE, "%s: ", e->name);
+    if (e->dev_count >= 0) {
+        append(out, REPORT_SIZE, "the replayed schedule failed");
+    } else {
+        append(out, REPORT_SIZE, "the systematic search found a failing schedule with ");
+        append_plural(out, REPORT_SIZE, r->found_at, "preemption");
+        append(out, REPORT_SIZE, " (");
+        append_plural(out, REPORT_SIZE, r->schedules, "schedule");
+        append(out, REPORT_SIZE, " run, %d failed", r->failed);
+        if (r->bound_done >= 0)
+            append(out, REPORT_SIZE, "; every schedule with at most %d passed", r->bound_done);
+        append(out, REPORT_SIZE, ")");
+    }
+    append(out, REPORT_SIZE, ".\nThe smallest failing schedule: ");
+    append_plural(out, REPORT_SIZE, r->preemptions, "preemption");
+    append(out, REPORT_SIZE, ", %lu steps:\n", r->shared.steps);
+    append_reason(out, REPORT_SIZE, e);
+    lk_schedule_table(out, REPORT_SIZE, r);
+    append(out, REPORT_SIZE, "replay: LK_STRATEGY=systematic LK_SCHEDULE=");
+    for (int i = 0; i < r->dev_count; i++)
+        append(out, REPORT_SIZE, "%s%lu:%d", i ? "," : "", r->devs[i].index, r->devs[i].thread);
+    append(out, REPORT_SIZE, " LK_TRACE_HASH=%016llx ", r->shared.hash);
+    append_command(out, REPORT_SIZE);
+    append(out, REPORT_SIZE, "\n");
+    return out;
+}
+
+// The systematic search, or the replay of one of its schedules.  Sets
+// e->first to its smallest failing run; asks for PCT seeds when the search
+// ran out of budget.
+static void explore_systematic(struct explore *e)
+{
+    struct search_params p = {
+        .config = &e->config, .scenario = e->scenario, .arg = e->arg, .bound = e->bound,
+        .max_schedules = e->max_schedules, .max_seconds = e->max_seconds,
+    };
+    e->search = malloc(sizeof *e->search);
+    if (!e->search)
+        return;
+    e->config.strategy = LK_SYSTEMATIC;
+    e->config.seed = 0;
+    if (e->dev_count >= 0)
+        lk_search_replay(&p, e->devs, e->dev_count, e->search);
+    else
+        lk_search(&p, e->search);
+    e->config.devs = NULL;
+    e->config.dev_count = 0;
+    struct search_result *r = e->search;
+    e->runs[3] = (int)r->schedules;
+    e->failed[3] = r->failed;
+    if (e->dev_count >= 0 || getenv("LK_EXPLORE_VERBOSE"))
+        fprintf(stderr, "lk_explore %s: systematic schedule: %s, %lu steps, trace hash %016llx\n",
+                e->name, outcome_name(r->outcome == RUN_NONE ? RUN_PASS : r->outcome),
+                r->outcome == RUN_NONE ? e->config.shared->steps : r->shared.steps,
+                r->outcome == RUN_NONE ? e->config.shared->hash : r->shared.hash);
+    if (r->diverged)
+        fprintf(stderr, "lk_explore %s: a systematic run did not follow its schedule"
+                " (does the scenario depend on time, rand() or memory outside lk_atomic.h?)\n",
+                e->name);
+    if (e->replay_hash && e->dev_count >= 0 && r->outcome != RUN_NONE &&
+        r->shared.hash != e->replay_hash)
+        fprintf(stderr, "lk_explore %s: replay diverged: trace hash %016llx, expected %016llx\n",
+                e->name, r->shared.hash, e->replay_hash);
+    if (r->outcome != RUN_NONE && (e->first = malloc(sizeof *e->first)) != NULL) {
+        e->first->strategy = LK_SYSTEMATIC;
+        e->first->seed = 0;
+        e->first->outcome = r->outcome;
+        e->first->wstatus = r->wstatus;
+        e->first->pct_length = 0;
+        e->first->shared = r->shared;
+        e->stopped = 1;
+    } else if (r->budget_hit || r->diverged) {
+        e->strategies |= LK_PCT; // the search could not finish: PCT seeds instead
+    }
+}
+#endif
+
 // One run: fork it, count it, keep the first failure.
 static void explore_run(struct explore *e, int strategy, int seed)
 {
@@ -424,7 +577,7 @@ static void explore_run(struct explore *e, int strategy, int seed)
     int wstatus = 0, which = strategy == LK_PCT ? 2 : strategy == LK_RANDOM;
     e->config.strategy = strategy;
     e->config.seed = (unsigned)seed;
-    int outcome = run_once(&e->config, e->scenario, e->arg, &wstatus);
+    int outcome = lk_run_once(&e->config, e->scenario, e->arg, &wstatus);
     e->runs[which]++;
     // Every run when asked or replaying; otherwise the first few failures.
     int failures = e->failed[0] + e->failed[1] + e->failed[2] + (outcome != RUN_PASS);
@@ -467,7 +620,7 @@ static void explore_strategy(struct explore *e, int strategy)
         e->config.pct_length = 0;
         e->config.strategy = LK_PCT;
         e->config.seed = 0;
-        run_once(&e->config, e->scenario, e->arg, &wstatus);
+        lk_run_once(&e->config, e->scenario, e->arg, &wstatus);
         e->config.pct_length = e->config.shared->steps > 0 ? e->config.shared->steps : 1;
     }
 #endif
@@ -475,10 +628,39 @@ static void explore_strategy(struct explore *e, int strategy)
         explore_run(e, strategy, seed);
 }
 
+#ifdef LK_EXPLORE
+// What the systematic search covered, in one line.
+static void systematic_summary(const struct explore *e)
+{
+    const struct search_result *r = e->search;
+    if (!r || e->dev_count >= 0)
+        return;
+    fprintf(stderr, "lk_explore %s: systematic, at most %d preemption%s: ", e->name, e->bound,
+            e->bound == 1 ? "" : "s");
+    if (r->outcome != RUN_NONE)
+        fprintf(stderr, "a failure with %d preemption%s", r->found_at, r->found_at == 1 ? "" : "s");
+    else if (r->bound_done == e->bound)
+        fprintf(stderr, "all %ld schedules passed", r->at_bound);
+    else if (r->bound_done >= 0)
+        fprintf(stderr, "all %ld schedules with at most %d passed; the budget ran out at %d",
+                r->at_bound, r->bound_done, r->bound_done + 1);
+    else
+        fprintf(stderr, "the budget ran out before all schedules without preemption ran");
+    fprintf(stderr, " (%ld runs, %.2f processor s%s%s)\n", r->schedules, r->seconds,
+            r->truncated ? ", some runs too long to search in full" : "",
+            r->diverged ? ", a run diverged" : "");
+}
+#endif
+
 // One line per lk_explore call: which seeds ran, how many failed, how fast.
 static void explore_summary(const struct explore *e, double seconds)
 {
     int runs = e->runs[0] + e->runs[1] + e->runs[2];
+#ifdef LK_EXPLORE
+    systematic_summary(e);
+    if (!(e->strategies & (LK_RANDOM | LK_PCT)) || runs == 0)
+        return;
+#endif
     char seeds[32];
     if (e->first_seed == e->last_seed)
         snprintf(seeds, sizeof seeds, "seed %d", e->first_seed);
@@ -512,13 +694,15 @@ int lk_explore(const char *name, void (*scenario)(void *), void *arg,
         return 1;
     }
 #ifdef LK_EXPLORE
+    if (e.strategies & LK_SYSTEMATIC)
+        explore_systematic(&e);
     for (int strategy = LK_RANDOM; strategy <= LK_PCT; strategy <<= 1)
         if ((e.strategies & strategy) && !e.stopped)
             explore_strategy(&e, strategy);
 #else
     explore_strategy(&e, 0);
 #endif
-    int failed = e.failed[0] + e.failed[1] + e.failed[2];
+    int failed = e.failed[0] + e.failed[1] + e.failed[2] + e.failed[3];
     explore_summary(&e, now_seconds() - start);
     if (e.first) {
         char *text = make_report(&e);
@@ -528,6 +712,7 @@ int lk_explore(const char *name, void (*scenario)(void *), void *arg,
             free(text);
         free(e.first);
     }
+    free(e.search);
     munmap(e.config.shared, sizeof *e.config.shared);
     return failed;
 }

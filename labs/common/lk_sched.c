@@ -37,7 +37,13 @@ static struct {
 } names[MAX_NAMES];
 static int name_count;
 
-enum thread_state { T_RUNNABLE, T_FUTEX, T_JOIN, T_MUTEX, T_DONE };
+// T_SPIN (systematic only): the thread is about to repeat an operation on an
+// address it has already used twice while no memory changed, so it would see
+// the same values again; it waits until some memory changes, or until nobody
+// else can run.
+enum thread_state { T_RUNNABLE, T_FUTEX, T_JOIN, T_MUTEX, T_DONE, T_SPIN };
+
+enum { SPIN_SEEN = 8, SNAP_MAX = 16 };
 
 struct sched_thread {
     pthread_t pthread;
@@ -53,6 +59,18 @@ struct sched_thread {
     unsigned long last_step;  // its latest step
     int last_op;
     uintptr_t last_addr;
+    const char *file;         // the call site of its current operation
+    int line;
+    int pending_op, pending_addr; // systematic: what it announced at its latest point
+    // Systematic: the object its operation works on, as it was just before
+    // (to tell whether the operation changed memory), and the addresses it
+    // used since memory last changed (to tell a spin).
+    const volatile void *snap_addr;
+    unsigned snap_size;
+    unsigned char snap[SNAP_MAX];
+    unsigned long seen_epoch;
+    int seen_count, repeats;
+    uintptr_t seen[SPIN_SEEN];
 };
 
 static struct {
@@ -67,7 +85,12 @@ static struct {
     int streak_thread;                  // PCT: who ran the latest points in a row,
     unsigned long streak;               //      and how many
     int addr_slot[2 * MAX_ADDRS];       // open addressing: address -> id + 1
+    unsigned long epoch;                // systematic: times memory changed
+    int next_dev;                       // systematic: the next deviation to apply
 } sched;
+
+__thread const char *lk_site_file;
+__thread int lk_site_line;
 
 static __thread int sched_self = -1;
 
@@ -151,6 +174,8 @@ static void record(int self, int op, const volatile void *addr, const char *name
     step->addr_id = addr_id(addr, name);
     step->value = value;
     step->has_value = (unsigned char)has_value;
+    step->file = sched.thread[self].file;
+    step->line = sched.thread[self].line;
     sched.thread[self].last_step = n;
     sched.thread[self].last_op = op;
     sched.thread[self].last_addr = (uintptr_t)addr;
@@ -205,6 +230,10 @@ static void describe_thread(int i)
     case T_DONE:
         lk_run_message("finished\n");
         break;
+    case T_SPIN:
+        lk_run_message("spinning on %s (it sees the same values again and again)\n",
+                       lk_run_addr_label(lk_run, (uintptr_t)t->on, buf, sizeof buf));
+        break;
     }
 }
 
@@ -237,11 +266,75 @@ static void end_with_states(int status, const char *why)
     lk_run_end(status);
 }
 
+// Systematic: make decision number lk_run->decision_count, among
+// `candidates`: the deviation the search asked for there, else `dflt`.  Kept
+// in the shared block for the search.
+static int decide(int kind, uint64_t candidates, int self, int preemptible, int dflt)
+{
+    const struct run_config *c = sched.config;
+    unsigned long index = lk_run->decision_count++;
+    int chosen = dflt;
+    while (sched.next_dev < c->dev_count && c->devs[sched.next_dev].index < index)
+        sched.next_dev++;
+    if (sched.next_dev < c->dev_count && c->devs[sched.next_dev].index == index) {
+        int t = c->devs[sched.next_dev++].thread;
+        if (t >= 0 && t < MAX_THREADS && (candidates >> t & 1))
+            chosen = t;
+        else
+            lk_run->diverged = 1;
+    }
+    if (index < MAX_DECISIONS) {
+        struct decision *d = &lk_run->decisions[index];
+        const struct sched_thread *t = &sched.thread[self];
+        int announced = kind == DECIDE_PICK && t->state != T_DONE && t->pending_op != NO_OP;
+        d->candidates = candidates;
+        d->step = lk_run->steps;
+        d->kind = (unsigned char)kind;
+        d->chosen = (unsigned char)chosen;
+        d->self = (unsigned char)self;
+        d->dflt = (unsigned char)dflt;
+        d->preemptible = (unsigned char)preemptible;
+        d->op = (unsigned char)(announced ? t->pending_op : NO_OP);
+        d->addr_id = (short)(announced ? t->pending_addr : -1);
+    }
+    return chosen;
+}
+
+// Systematic: the running thread goes on while it can (not at a yield and not
+// spinning); else the next candidate after it, in thread order.  Spinning
+// threads are candidates only when nobody else can run.
+static int pick_systematic(int self, int yielding)
+{
+    uint64_t runnable = 0, spinning = 0;
+    for (int i = 0; i < sched.count; i++) {
+        if (sched.thread[i].state == T_RUNNABLE && !(yielding && i == self))
+            runnable |= 1ULL << i;
+        if (sched.thread[i].state == T_SPIN)
+            spinning |= 1ULL << i;
+    }
+    if (!runnable && yielding && sched.thread[self].state == T_RUNNABLE)
+        runnable = 1ULL << self;
+    uint64_t candidates = runnable ? runnable : spinning;
+    if (!candidates)
+        return -1;
+    int preemptible = !yielding && (runnable >> self & 1);
+    int dflt = self;
+    if (!preemptible)
+        for (int k = 1; k <= sched.count; k++)
+            if (candidates >> ((self + k) % sched.count) & 1) {
+                dflt = (self + k) % sched.count;
+                break;
+            }
+    return decide(DECIDE_PICK, candidates, self, preemptible, dflt);
+}
+
 // Pick the thread to run next (-1 if none can).  A yielding thread is only
 // picked again when nobody else can run.
 static int pick_next(int self, int yielding)
 {
     int enabled[MAX_THREADS], n = 0, best = -1;
+    if (sched.config->strategy == LK_SYSTEMATIC)
+        return pick_systematic(self, yielding);
     for (int i = 0; i < sched.count; i++)
         if (sched.thread[i].state == T_RUNNABLE && !(yielding && i == self))
             enabled[n++] = i;
@@ -322,8 +415,55 @@ static int self_checked(void)
 // A scheduling point: let the strategy choose who runs, and when the turn
 // comes back, record the step (the operation runs right after, so the trace
 // is in the order things happened).
-static void point_locked(int self, int op, const volatile void *addr, const char *name,
-                         unsigned long value, int has_value)
+// Systematic: memory changed, so spinning threads may see something new.
+static void memory_changed(void)
+{
+    sched.epoch++;
+    for (int i = 0; i < sched.count; i++)
+        if (sched.thread[i].state == T_SPIN)
+            sched.thread[i].state = T_RUNNABLE;
+}
+
+// Systematic: is the thread about to use `addr` a third time since memory
+// last changed?  Then it would only see what it saw before: a spin.
+static int is_spinning(struct sched_thread *t, int op, const volatile void *addr)
+{
+    if (!addr || op == LK_OP_FUTEX_WAIT || op == LK_OP_FUTEX_WAKE || op == LK_OP_LOCK ||
+        op == LK_OP_UNLOCK)
+        return 0;
+    if (t->seen_epoch != sched.epoch) {
+        t->seen_epoch = sched.epoch;
+        t->seen_count = t->repeats = 0;
+    }
+    for (int i = 0; i < t->seen_count; i++)
+        if (t->seen[i] == (uintptr_t)addr)
+            return ++t->repeats >= 2;
+    if (t->seen_count < SPIN_SEEN)
+        t->seen[t->seen_count++] = (uintptr_t)addr;
+    return 0;
+}
+
+// Systematic: keep the object an operation is about to work on, to compare.
+static void snapshot(struct sched_thread *t, const volatile void *addr, unsigned size)
+{
+    t->snap_addr = addr;
+    t->snap_size = size < SNAP_MAX ? size : SNAP_MAX;
+    for (unsigned i = 0; i < t->snap_size; i++)
+        t->snap[i] = ((const volatile unsigned char *)addr)[i];
+}
+
+static void compare_snapshot(struct sched_thread *t)
+{
+    for (unsigned i = 0; i < t->snap_size; i++)
+        if (t->snap[i] != ((const volatile unsigned char *)t->snap_addr)[i]) {
+            memory_changed();
+            break;
+        }
+    t->snap_size = 0;
+}
+
+static void point_locked_at(int self, int op, const volatile void *addr, const char *name,
+                            unsigned long value, int has_value, unsigned size)
 {
     if (++sched.points > sched.config->budget) {
         char why[160];
@@ -333,10 +473,32 @@ static void point_locked(int self, int op, const volatile void *addr, const char
         end_with_states(RUN_BUDGET, why);
     }
     int yielding = op == LK_OP_YIELD;
+    struct sched_thread *t = &sched.thread[self];
+    t->file = lk_site_file;
+    t->line = lk_site_line;
+    lk_site_file = NULL;
     if (sched.config->strategy == LK_PCT)
         pct_adjust(self, yielding);
+    if (sched.config->strategy == LK_SYSTEMATIC) {
+        t->pending_op = op;
+        t->pending_addr = addr_id(addr, name);
+        if (is_spinning(t, op, addr)) {
+            t->state = T_SPIN;
+            t->on = addr;
+        }
+    }
     switch_to(self, pick_next(self, yielding));
+    if (t->state == T_SPIN)
+        t->state = T_RUNNABLE;
+    if (sched.config->strategy == LK_SYSTEMATIC && size)
+        snapshot(t, addr, size);
     record(self, op, addr, name, value, has_value);
+}
+
+static void point_locked(int self, int op, const volatile void *addr, const char *name,
+                         unsigned long value, int has_value)
+{
+    point_locked_at(self, op, addr, name, value, has_value, 0);
 }
 
 // Block the caller (its state already says on what) until woken and chosen.
@@ -359,7 +521,18 @@ static int wake_locked(const volatile void *on, enum thread_state state, int cou
                 waiting[n++] = i;
         if (n == 0)
             break;
-        sched.thread[waiting[rng_below((unsigned)n)]].state = T_RUNNABLE;
+        int pick;
+        if (sched.config->strategy != LK_SYSTEMATIC) {
+            pick = waiting[rng_below((unsigned)n)];
+        } else if (n <= count - woken) {
+            pick = waiting[0]; // all of them wake: no choice to make
+        } else {
+            uint64_t mask = 0;
+            for (int k = 0; k < n; k++)
+                mask |= 1ULL << waiting[k];
+            pick = decide(DECIDE_WAKE, mask, sched_self, 0, waiting[0]);
+        }
+        sched.thread[pick].state = T_RUNNABLE;
         woken++;
     }
     return woken;
@@ -387,6 +560,8 @@ static void thread_init(int i)
     struct sched_thread *t = &sched.thread[i];
     memset(t, 0, sizeof *t);
     t->state = T_RUNNABLE;
+    t->pending_op = NO_OP;
+    t->pending_addr = -1;
     t->priority = sched.config->depth + 1 + (long)rng_below(1u << 20);
     sched.live++;
 }
@@ -432,13 +607,21 @@ static void *thread_start(void *arg)
 
 // ---- The layer's operations in an explore build (see lk_atomic.h) ----
 
-void lk_sched_point(enum lk_op op, const volatile void *addr)
+void lk_sched_point_at(enum lk_op op, const volatile void *addr, unsigned size,
+                       const char *file, int line)
 {
     if (!sched.running)
         return;
     pthread_mutex_lock(&sched.lock);
-    point_locked(self_checked(), op, addr, NULL, 0, 0);
+    lk_site_file = file;
+    lk_site_line = line;
+    point_locked_at(self_checked(), op, addr, NULL, 0, 0, size);
     pthread_mutex_unlock(&sched.lock);
+}
+
+void lk_sched_point(enum lk_op op, const volatile void *addr)
+{
+    lk_sched_point_at(op, addr, 0, NULL, 0);
 }
 
 void lk_sched_note(enum lk_op op, const volatile void *addr, unsigned long value)
@@ -448,11 +631,14 @@ void lk_sched_note(enum lk_op op, const volatile void *addr, unsigned long value
     if (!sched.running)
         return;
     pthread_mutex_lock(&sched.lock);
-    note_locked(self_checked(), value);
+    int self = self_checked();
+    note_locked(self, value);
+    if (sched.thread[self].snap_size)
+        compare_snapshot(&sched.thread[self]);
     pthread_mutex_unlock(&sched.lock);
 }
 
-void lk_yield(void)
+void (lk_yield)(void)
 {
     if (!sched.running) {
         sched_yield();
@@ -461,7 +647,7 @@ void lk_yield(void)
     lk_sched_point(LK_OP_YIELD, NULL);
 }
 
-int lk_futex_wait(atomic_uint *word, unsigned expected)
+int (lk_futex_wait)(atomic_uint *word, unsigned expected)
 {
     if (!sched.running)
         return lk_os_futex_wait(word, expected);
@@ -481,7 +667,7 @@ int lk_futex_wait(atomic_uint *word, unsigned expected)
     return 0;
 }
 
-int lk_futex_wake(atomic_uint *word, int count)
+int (lk_futex_wake)(atomic_uint *word, int count)
 {
     if (!sched.running)
         return lk_os_futex_wake(word, count);
@@ -564,6 +750,8 @@ int lk_sched_mutex_enter(enum lk_op op, lk_mutex_t *m)
     pthread_mutex_lock(&sched.lock);
     int self = self_checked();
     point_locked(self, op, m, m->name, 0, 0);
+    if (sched.config->strategy == LK_SYSTEMATIC)
+        snapshot(&sched.thread[self], &m->holder, sizeof m->holder);
     return self;
 }
 
@@ -584,6 +772,8 @@ void lk_sched_leave(long value)
 {
     if (value >= 0)
         note_locked(sched_self, (unsigned long)value);
+    if (sched.thread[sched_self].snap_size)
+        compare_snapshot(&sched.thread[sched_self]);
     pthread_mutex_unlock(&sched.lock);
 }
 #else

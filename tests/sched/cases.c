@@ -337,7 +337,8 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], scenarios[i].name) == 0)
             s = &scenarios[i];
     if (!s) {
-        fprintf(stderr, "usage: %s SCENARIO [SEEDS [random|pct|both]]\nscenarios:", argv[0]);
+        fprintf(stderr, "usage: %s SCENARIO [SEEDS [random|pct|both|systematic [BOUND]]]\n"
+                "scenarios:", argv[0]);
         for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
             fprintf(stderr, " %s", scenarios[i].name);
         fputc('\n', stderr);
@@ -346,10 +347,12 @@ int main(int argc, char **argv)
     const char *strategy = argc > 3 ? argv[3] : "both";
     struct lk_explore_opts opts = {
         .seeds = argc > 2 ? atoi(argv[2]) : 50,
-        .strategies = strcmp(strategy, "random") == 0 ? LK_RANDOM
-                      : strcmp(strategy, "pct") == 0  ? LK_PCT
-                                                      : LK_RANDOM | LK_PCT,
+        .strategies = strcmp(strategy, "random") == 0       ? LK_RANDOM
+                      : strcmp(strategy, "pct") == 0        ? LK_PCT
+                      : strcmp(strategy, "systematic") == 0 ? LK_SYSTEMATIC
+                                                            : LK_RANDOM | LK_PCT,
         .step_budget = s->budget,
+        .preemptions = argc > 4 ? atoi(argv[4]) : 0,
     };
     lock_fn = s->lock;
     unlock_fn = s->unlock;
