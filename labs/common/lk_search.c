@@ -41,6 +41,7 @@ struct search {
     struct deviation devs[MAX_DEVS];
     int dev_count;
     double cpu_start;
+    int sleep_sets; // prune with sleep sets (LK_SLEEP_SETS=0: no, to measure what they save)
 };
 
 static double cpu_seconds(void)
@@ -121,7 +122,8 @@ static int extend_path(struct search *s, unsigned long from)
         } else {
             const struct node *up = &s->nodes[i - 1];
             n->preempts = up->preempts + cost(up, up->chosen);
-            n->redundant = up->redundant || (up->kind == DECIDE_PICK && (up->sleep >> up->chosen & 1));
+            n->redundant = up->redundant ||
+                           (s->sleep_sets && up->kind == DECIDE_PICK && (up->sleep >> up->chosen & 1));
             memcpy(n->op, up->op, sizeof n->op);
             memcpy(n->addr, up->addr, sizeof n->addr);
             n->sleep = up->kind != DECIDE_PICK ? up->sleep
@@ -152,7 +154,7 @@ static int backtrack(struct search *s, int bound)
     while (s->depth > 0) {
         struct node *n = &s->nodes[s->depth - 1];
         uint64_t untried = n->candidates & ~n->done;
-        if (n->kind == DECIDE_PICK)
+        if (n->kind == DECIDE_PICK && s->sleep_sets)
             untried &= ~n->sleep;
         for (int t = 0; !n->redundant && t < 64; t++)
             if ((untried >> t & 1) && n->preempts + cost(n, t) <= bound) {
@@ -254,6 +256,8 @@ int lk_search(const struct search_params *p, struct search_result *r)
     if (!s.nodes)
         return -1;
     s.cpu_start = cpu_seconds();
+    const char *sleep_sets = getenv("LK_SLEEP_SETS");
+    s.sleep_sets = !sleep_sets || strcmp(sleep_sets, "0") != 0;
     for (int bound = 0; bound <= p->bound; bound++) {
         if (!search_bound(&s, bound))
             break;
