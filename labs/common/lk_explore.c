@@ -225,6 +225,7 @@ struct explore {
     int dev_count;          // LK_SCHEDULE: the schedule to replay
     struct deviation devs[MAX_DEVS];
     struct search_result *search; // the systematic search's outcome
+    double seeds_start;     // when the seeded runs began (after the search)
     struct {
         int strategy, seed, outcome, wstatus;
         unsigned long pct_length;
@@ -502,11 +503,13 @@ static char *make_systematic_report(const struct explore *e)
         append(out, REPORT_SIZE, " (");
         append_plural(out, REPORT_SIZE, r->schedules, "schedule");
         append(out, REPORT_SIZE, " run, %d failed", r->failed);
-        if (r->bound_done >= 0)
+        if (r->bound_done == 0)
+            append(out, REPORT_SIZE, "; every schedule without preemption passed");
+        else if (r->bound_done > 0)
             append(out, REPORT_SIZE, "; every schedule with at most %d passed", r->bound_done);
         append(out, REPORT_SIZE, ")");
     }
-    append(out, REPORT_SIZE, ".\nThe smallest failing schedule: ");
+    append(out, REPORT_SIZE, e->dev_count >= 0 ? ".\nThe schedule: " : ".\nThe smallest failing schedule: ");
     append_plural(out, REPORT_SIZE, r->preemptions, "preemption");
     append(out, REPORT_SIZE, ", %lu steps:\n", r->shared.steps);
     append_reason(out, REPORT_SIZE, e);
@@ -641,7 +644,10 @@ static void systematic_summary(const struct explore *e)
         fprintf(stderr, "a failure with %d preemption%s", r->found_at, r->found_at == 1 ? "" : "s");
     else if (r->bound_done == e->bound)
         fprintf(stderr, "all %ld schedules passed", r->at_bound);
-    else if (r->bound_done >= 0)
+    else if (r->bound_done == 0)
+        fprintf(stderr, "all %ld schedules without preemption passed; the budget ran out at 1",
+                r->at_bound);
+    else if (r->bound_done > 0)
         fprintf(stderr, "all %ld schedules with at most %d passed; the budget ran out at %d",
                 r->at_bound, r->bound_done, r->bound_done + 1);
     else
@@ -694,8 +700,10 @@ int lk_explore(const char *name, void (*scenario)(void *), void *arg,
         return 1;
     }
 #ifdef LK_EXPLORE
-    if (e.strategies & LK_SYSTEMATIC)
+    if (e.strategies & LK_SYSTEMATIC) {
         explore_systematic(&e);
+        e.seeds_start = now_seconds();
+    }
     for (int strategy = LK_RANDOM; strategy <= LK_PCT; strategy <<= 1)
         if ((e.strategies & strategy) && !e.stopped)
             explore_strategy(&e, strategy);
@@ -703,7 +711,7 @@ int lk_explore(const char *name, void (*scenario)(void *), void *arg,
     explore_strategy(&e, 0);
 #endif
     int failed = e.failed[0] + e.failed[1] + e.failed[2] + e.failed[3];
-    explore_summary(&e, now_seconds() - start);
+    explore_summary(&e, now_seconds() - (e.seeds_start > 0 ? e.seeds_start : start));
     if (e.first) {
         char *text = make_report(&e);
         if (report)
