@@ -21,7 +21,7 @@
 
 #ifdef LK_EXPLORE
 enum {
-    MIN_EXTRA = 300, // runs after the first failure, looking for a shorter one
+    MIN_EXTRA = 3000, // runs after the first failure, looking for a shorter one
     START_OP = NO_OP, // a thread that has not reached its first point yet
 };
 
@@ -29,6 +29,7 @@ struct node {
     uint64_t candidates, done, sleep;
     unsigned char kind, chosen, self, dflt, preemptible, redundant;
     int preempts; // preemptions before this decision
+    unsigned long step; // steps before it
     unsigned char op[64];
     short addr[64]; // each thread's next operation (op, address id) here
 };
@@ -112,6 +113,7 @@ static int extend_path(struct search *s, unsigned long from)
         n->self = d->self;
         n->dflt = d->dflt;
         n->preemptible = d->preemptible;
+        n->step = d->step;
         n->done = 1ULL << d->chosen;
         if (i == 0) {
             n->preempts = 0;
@@ -154,6 +156,10 @@ static int backtrack(struct search *s, int bound)
     while (s->depth > 0) {
         struct node *n = &s->nodes[s->depth - 1];
         uint64_t untried = n->candidates & ~n->done;
+        // Once a failure is known, a schedule that leaves this path at or
+        // after its length cannot be shorter.
+        if (s->r->outcome != RUN_NONE && n->step + 1 >= s->r->shared.steps)
+            untried = 0;
         if (n->kind == DECIDE_PICK && s->sleep_sets)
             untried &= ~n->sleep;
         for (int t = 0; !n->redundant && t < 64; t++)
