@@ -243,28 +243,6 @@ static long env_number(const char *name, long fallback)
     return *end == '\0' ? value : fallback;
 }
 
-// LK_SCHEDULE=12:2,15:1: at decision 12 choose T2, at 15 T1.  Returns how
-// many deviations it names (-1: no LK_SCHEDULE, or it does not parse).
-static int parse_schedule(const char *text, struct deviation *devs)
-{
-    int count = 0;
-    if (!text)
-        return -1;
-    while (*text && count < MAX_DEVS) {
-        char *end;
-        devs[count].index = strtoul(text, &end, 10);
-        if (end == text || *end != ':')
-            return -1;
-        text = end + 1;
-        devs[count].thread = (int)strtol(text, &end, 10);
-        if (end == text || (*end && *end != ','))
-            return -1;
-        count++;
-        text = *end ? end + 1 : end;
-    }
-    return count;
-}
-
 static int explore_setup(struct explore *e, const struct lk_explore_opts *opts)
 {
     const char *tool = getenv("LK_TOOL"), *strategy = getenv("LK_STRATEGY");
@@ -283,7 +261,11 @@ static int explore_setup(struct explore *e, const struct lk_explore_opts *opts)
     e->bound = opts->preemptions > 0 ? opts->preemptions : opts->preemptions < 0 ? 0 : 2;
     e->max_schedules = opts->max_schedules > 0 ? opts->max_schedules : 20000;
     e->max_seconds = opts->max_seconds > 0 ? opts->max_seconds : 3.0;
-    e->dev_count = parse_schedule(getenv("LK_SCHEDULE"), e->devs);
+#ifdef LK_EXPLORE
+    e->dev_count = lk_parse_schedule(getenv("LK_SCHEDULE"), e->devs);
+#else
+    e->dev_count = -1;
+#endif
 #ifndef LK_EXPLORE
     // Real threads under Valgrind or TSan: fewer, slower runs (as lk_scaled).
     if (tool && strcmp(tool, "memcheck") == 0)
@@ -481,46 +463,13 @@ static char *make_report(const struct explore *e)
 }
 
 #ifdef LK_EXPLORE
-static void append_plural(char *out, size_t size, long n, const char *what)
-{
-    append(out, size, "%ld %s%s", n, what, n == 1 ? "" : "s");
-}
-
-// The report of the smallest failing schedule the systematic search found.
+// The report of the systematic search's smallest failing run.
 static char *make_systematic_report(const struct explore *e)
 {
-    enum { REPORT_SIZE = 12288 };
-    const struct search_result *r = e->search;
-    char *out = malloc(REPORT_SIZE);
-    if (!out)
-        return NULL;
-    snprintf(out, REPORT_SIZE, "%s: ", e->name);
-    if (e->dev_count >= 0) {
-        append(out, REPORT_SIZE, "the replayed schedule failed");
-    } else {
-        append(out, REPORT_SIZE, "the systematic search found a failing schedule with ");
-        append_plural(out, REPORT_SIZE, r->found_at, "preemption");
-        append(out, REPORT_SIZE, " (");
-        append_plural(out, REPORT_SIZE, r->schedules, "schedule");
-        append(out, REPORT_SIZE, " run, %d failed", r->failed);
-        if (r->bound_done == 0)
-            append(out, REPORT_SIZE, "; every schedule without preemption passed");
-        else if (r->bound_done > 0)
-            append(out, REPORT_SIZE, "; every schedule with at most %d passed", r->bound_done);
-        append(out, REPORT_SIZE, ")");
-    }
-    append(out, REPORT_SIZE, e->dev_count >= 0 ? ".\nThe schedule: " : ".\nThe smallest failing schedule: ");
-    append_plural(out, REPORT_SIZE, r->preemptions, "preemption");
-    append(out, REPORT_SIZE, ", %lu steps:\n", r->shared.steps);
-    append_reason(out, REPORT_SIZE, e);
-    lk_schedule_table(out, REPORT_SIZE, r);
-    append(out, REPORT_SIZE, "replay: LK_STRATEGY=systematic LK_SCHEDULE=");
-    for (int i = 0; i < r->dev_count; i++)
-        append(out, REPORT_SIZE, "%s%lu:%d", i ? "," : "", r->devs[i].index, r->devs[i].thread);
-    append(out, REPORT_SIZE, " LK_TRACE_HASH=%016llx ", r->shared.hash);
-    append_command(out, REPORT_SIZE);
-    append(out, REPORT_SIZE, "\n");
-    return out;
+    char reason[MESSAGE_LEN + 256] = "", command[600] = "";
+    append_reason(reason, sizeof reason, e);
+    append_command(command, sizeof command);
+    return lk_search_report(e->name, e->search, e->dev_count >= 0, reason, command);
 }
 
 // The systematic search, or the replay of one of its schedules.  Sets
@@ -631,39 +580,13 @@ static void explore_strategy(struct explore *e, int strategy)
         explore_run(e, strategy, seed);
 }
 
-#ifdef LK_EXPLORE
-// What the systematic search covered, in one line.
-static void systematic_summary(const struct explore *e)
-{
-    const struct search_result *r = e->search;
-    if (!r || e->dev_count >= 0)
-        return;
-    fprintf(stderr, "lk_explore %s: systematic, at most %d preemption%s: ", e->name, e->bound,
-            e->bound == 1 ? "" : "s");
-    if (r->outcome != RUN_NONE)
-        fprintf(stderr, "a failure with %d preemption%s", r->found_at, r->found_at == 1 ? "" : "s");
-    else if (r->bound_done == e->bound)
-        fprintf(stderr, "all %ld schedules passed", r->at_bound);
-    else if (r->bound_done == 0)
-        fprintf(stderr, "all %ld schedules without preemption passed; the budget ran out at 1",
-                r->at_bound);
-    else if (r->bound_done > 0)
-        fprintf(stderr, "all %ld schedules with at most %d passed; the budget ran out at %d",
-                r->at_bound, r->bound_done, r->bound_done + 1);
-    else
-        fprintf(stderr, "the budget ran out before all schedules without preemption ran");
-    fprintf(stderr, " (%ld runs, %.2f processor s%s%s)\n", r->schedules, r->seconds,
-            r->truncated ? ", some runs too long to search in full" : "",
-            r->diverged ? ", a run diverged" : "");
-}
-#endif
-
 // One line per lk_explore call: which seeds ran, how many failed, how fast.
 static void explore_summary(const struct explore *e, double seconds)
 {
     int runs = e->runs[0] + e->runs[1] + e->runs[2];
 #ifdef LK_EXPLORE
-    systematic_summary(e);
+    if (e->search && e->dev_count < 0)
+        lk_search_summary(e->name, e->bound, e->search);
     if (!(e->strategies & (LK_RANDOM | LK_PCT)) || runs == 0)
         return;
 #endif

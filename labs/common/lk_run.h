@@ -130,6 +130,14 @@ int lk_search_replay(const struct search_params *p, const struct deviation *devs
                      struct search_result *r);
 // Append the failing run of r as a table of threads and steps, preemptions marked.
 void lk_schedule_table(char *out, size_t size, const struct search_result *r);
+// The report of r's failing run (malloc'd): what the search covered, the
+// reason, the table and the replay line (`command` is the test's command).
+char *lk_search_report(const char *name, const struct search_result *r, int replay,
+                       const char *reason, const char *command);
+// One line on stderr: what the search covered.
+void lk_search_summary(const char *name, int bound, const struct search_result *r);
+// LK_SCHEDULE's text ("12:2,15:1") as deviations; -1 if absent or malformed.
+int lk_parse_schedule(const char *text, struct deviation *devs);
 
 #ifdef LK_EXPLORE
 // In the run's child: run the scenario under the scheduler (lk_sched.c).

@@ -124,12 +124,12 @@ static int extend_path(struct search *s, unsigned long from)
         } else {
             const struct node *up = &s->nodes[i - 1];
             n->preempts = up->preempts + cost(up, up->chosen);
-            n->redundant = up->redundant ||
-                           (s->sleep_sets && up->kind == DECIDE_PICK && (up->sleep >> up->chosen & 1));
+            int asleep = up->kind == DECIDE_PICK && (up->sleep >> up->chosen & 1);
+            n->redundant = up->redundant || (s->sleep_sets && asleep);
             memcpy(n->op, up->op, sizeof n->op);
             memcpy(n->addr, up->addr, sizeof n->addr);
-            n->sleep = up->kind != DECIDE_PICK ? up->sleep
-                       : still_asleep(up, (up->sleep | up->done) & ~(1ULL << up->chosen), up->chosen);
+            uint64_t explored = (up->sleep | up->done) & ~(1ULL << up->chosen);
+            n->sleep = up->kind != DECIDE_PICK ? up->sleep : still_asleep(up, explored, up->chosen);
         }
         if (d->kind == DECIDE_PICK && d->op != NO_OP) {
             n->op[d->self] = d->op;
@@ -200,8 +200,8 @@ static void keep_failure(struct search *s, int outcome, int wstatus, int bound)
     r->failed++;
     if (r->found_at < 0)
         r->found_at = bound;
-    if (r->outcome != RUN_NONE &&
-        (preempts > r->preemptions || (preempts == r->preemptions && run->steps >= r->shared.steps)))
+    if (r->outcome != RUN_NONE && (preempts > r->preemptions ||
+                                   (preempts == r->preemptions && run->steps >= r->shared.steps)))
         return;
     r->outcome = outcome;
     r->wstatus = wstatus;
@@ -394,5 +394,91 @@ void lk_schedule_table(char *out, size_t size, const struct search_result *r)
         }
     }
     add_preemptions(out, size, s, decisions);
+}
+
+// LK_SCHEDULE=12:2,15:1: at decision 12 choose T2, at 15 T1.  Returns how
+// many deviations it names (-1: no LK_SCHEDULE, or it does not parse).
+int lk_parse_schedule(const char *text, struct deviation *devs)
+{
+    int count = 0;
+    if (!text)
+        return -1;
+    while (*text && count < MAX_DEVS) {
+        char *end;
+        devs[count].index = strtoul(text, &end, 10);
+        if (end == text || *end != ':')
+            return -1;
+        text = end + 1;
+        devs[count].thread = (int)strtol(text, &end, 10);
+        if (end == text || (*end && *end != ','))
+            return -1;
+        count++;
+        text = *end ? end + 1 : end;
+    }
+    return count;
+}
+
+// What the systematic search covered, in one line.
+void lk_search_summary(const char *name, int bound, const struct search_result *r)
+{
+    fprintf(stderr, "lk_explore %s: systematic, at most %d preemption%s: ", name, bound,
+            bound == 1 ? "" : "s");
+    if (r->outcome != RUN_NONE)
+        fprintf(stderr, "a failure with %d preemption%s", r->found_at, r->found_at == 1 ? "" : "s");
+    else if (r->bound_done == bound)
+        fprintf(stderr, "all %ld schedules passed", r->at_bound);
+    else if (r->bound_done == 0)
+        fprintf(stderr, "all %ld schedules without preemption passed; the budget ran out at 1",
+                r->at_bound);
+    else if (r->bound_done > 0)
+        fprintf(stderr, "all %ld schedules with at most %d passed; the budget ran out at %d",
+                r->at_bound, r->bound_done, r->bound_done + 1);
+    else
+        fprintf(stderr, "the budget ran out before all schedules without preemption ran");
+    fprintf(stderr, " (%ld runs, %.2f processor s%s%s)\n", r->schedules, r->seconds,
+            r->truncated ? ", some runs too long to search in full" : "",
+            r->diverged ? ", a run diverged" : "");
+}
+
+static void add_plural(char *out, size_t size, long n, const char *what)
+{
+    add(out, size, "%ld %s%s", n, what, n == 1 ? "" : "s");
+}
+
+// The report of the smallest failing schedule the systematic search found.
+char *lk_search_report(const char *name, const struct search_result *r, int replay,
+                       const char *reason, const char *command)
+{
+    enum { REPORT_SIZE = 12288 };
+    char *out = malloc(REPORT_SIZE);
+    if (!out)
+        return NULL;
+    snprintf(out, REPORT_SIZE, "%s: ", name);
+    if (replay) {
+        add(out, REPORT_SIZE, "the replayed schedule failed");
+    } else {
+        add(out, REPORT_SIZE, "the systematic search found a failing schedule with ");
+        add_plural(out, REPORT_SIZE, r->found_at, "preemption");
+        add(out, REPORT_SIZE, " (");
+        add_plural(out, REPORT_SIZE, r->schedules, "schedule");
+        add(out, REPORT_SIZE, " run, %d failed", r->failed);
+        if (r->bound_done == 0)
+            add(out, REPORT_SIZE, "; every schedule without preemption passed");
+        else if (r->bound_done > 0)
+            add(out, REPORT_SIZE, "; every schedule with at most %d passed", r->bound_done);
+        add(out, REPORT_SIZE, ")");
+    }
+    add(out, REPORT_SIZE, replay ? ".\nThe schedule: " : ".\nThe smallest failing schedule: ");
+    add_plural(out, REPORT_SIZE, r->preemptions, "preemption");
+    add(out, REPORT_SIZE, ", %lu steps:\n", r->shared.steps);
+    add(out, REPORT_SIZE, "%s", reason);
+    lk_schedule_table(out, REPORT_SIZE, r);
+    add(out, REPORT_SIZE, "replay: LK_STRATEGY=systematic LK_SCHEDULE=");
+    for (int i = 0; i < r->dev_count; i++)
+        add(out, REPORT_SIZE, "%s%lu:%d", i ? "," : "", r->devs[i].index, r->devs[i].thread);
+    add(out, REPORT_SIZE, " LK_TRACE_HASH=%016llx ", r->shared.hash);
+    add(out, REPORT_SIZE, "%s", command);
+    add(out, REPORT_SIZE, "\n");
+    return out;
 }
 #endif
