@@ -259,6 +259,9 @@ static int explore_setup(struct explore *e, const struct lk_explore_opts *opts)
     else if (strategy && strcmp(strategy, "systematic") == 0)
         e->strategies = LK_SYSTEMATIC;
     e->bound = opts->preemptions > 0 ? opts->preemptions : opts->preemptions < 0 ? 0 : 2;
+    e->bound = (int)env_number("LK_PREEMPTIONS", e->bound); // to try another bound
+    if (e->bound < 0)
+        e->bound = 0;
     e->max_schedules = opts->max_schedules > 0 ? opts->max_schedules : 20000;
     e->max_seconds = opts->max_seconds > 0 ? opts->max_seconds : 3.0;
 #ifdef LK_EXPLORE

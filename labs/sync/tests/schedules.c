@@ -13,12 +13,13 @@
 
 #ifdef LK_EXPLORE
 
-// Every scenario runs every schedule with at most 2 preemptions (hundreds
-// to a few thousand runs of half a millisecond; past 10000 of them, PCT
-// seeds 1-50).  The search is deterministic, so a broken primitive fails on
-// every run of the test, and the report shows its smallest failing schedule.
+// Every scenario runs every schedule with at most 2 preemptions (tens to
+// about two thousand runs of half a millisecond), then PCT seeds 1-50.  The
+// search is deterministic, so a broken primitive fails on every run of the
+// test, and the report shows its smallest failing schedule.
 static const struct lk_explore_opts explore_opts = {
-    .strategies = LK_SYSTEMATIC, .preemptions = 2, .max_schedules = 10000, .max_seconds = 10,
+    .strategies = LK_SYSTEMATIC | LK_PCT, .preemptions = 2, .max_schedules = 10000,
+    .max_seconds = 10,
     .seeds = 50, .step_budget = 20000, .pct_depth = 3
 };
 
