@@ -247,9 +247,18 @@ static void point_locked_at(int self, int op, const volatile void *addr, const c
     if (lk_sched.config->strategy == LK_SYSTEMATIC) {
         t->pending_op = op;
         t->pending_addr = addr_id(addr, name);
-        if (lk_sched_is_spinning(t, op, addr)) {
+        // A thread that has run SPIN_LIMIT points in a row while others
+        // wait is spinning too, if in a way that changes memory (a trylock,
+        // unlock, lock loop): a real scheduler would preempt it sooner or
+        // later, so the search must not take its endless run for a livelock.
+        if (lk_sched.streak_thread != self) {
+            lk_sched.streak_thread = self;
+            lk_sched.streak = 0;
+        }
+        if (lk_sched_is_spinning(t, op, addr) || ++lk_sched.streak > SPIN_LIMIT) {
             t->state = T_SPIN;
             t->on = addr;
+            lk_sched.streak = 0;
         }
     }
     switch_to(self, pick_next(self, yielding));

@@ -10,7 +10,7 @@
 
 enum {
     MAX_THREADS = 64,
-    SPIN_LIMIT = 500, // PCT: points in a row after which a thread counts as spinning
+    SPIN_LIMIT = 500, // PCT, systematic: points in a row after which a thread counts as spinning
     MAX_NAMES = 256,  // lk_explore_name() entries
 };
 
