@@ -12,7 +12,9 @@
 // Strategies: LK_RANDOM picks uniformly among the runnable threads at every
 // point.  LK_PCT (Burckhardt et al., ASPLOS 2010) gives threads random
 // priorities, always runs the highest runnable one, and at d-1 random steps
-// drops the running thread's priority.
+// drops the running thread's priority.  LK_SYSTEMATIC lets the running
+// thread go on, except at the choices the search (lk_search.c) names, and
+// logs every choice (lk_sched_sys.c).
 #define _GNU_SOURCE
 #include "lk_sched.h"
 
