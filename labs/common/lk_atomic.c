@@ -25,12 +25,12 @@ int lk_os_futex_wake(atomic_uint *word, int count)
 }
 
 #ifndef LK_EXPLORE
-int lk_futex_wait(atomic_uint *word, unsigned expected)
+int (lk_futex_wait)(atomic_uint *word, unsigned expected)
 {
     return lk_os_futex_wait(word, expected);
 }
 
-int lk_futex_wake(atomic_uint *word, int count)
+int (lk_futex_wake)(atomic_uint *word, int count)
 {
     return lk_os_futex_wake(word, count);
 }
@@ -45,7 +45,7 @@ int lk_thread_join(lk_thread_t thread, void **result)
     return pthread_join(thread, result);
 }
 
-void lk_yield(void)
+void (lk_yield)(void)
 {
     sched_yield();
 }

@@ -67,13 +67,28 @@ int lk_os_futex_wake(atomic_uint *word, int count);
 #ifdef LK_EXPLORE
 // Explore build: every operation below first asks the scheduler for a turn.
 void lk_sched_point(enum lk_op op, const volatile void *addr);
+// The same, with the size of the object and the call site (for the trace, and
+// so the scheduler sees whether the operation changed memory).
+void lk_sched_point_at(enum lk_op op, const volatile void *addr, unsigned size,
+                       const char *file, int line);
 // Record the value an operation read or wrote, for the trace.
 void lk_sched_note(enum lk_op op, const volatile void *addr, unsigned long value);
-#define LK_POINT(op, addr) lk_sched_point((op), (const volatile void *)(addr))
+#define LK_POINT(op, addr) \
+    lk_sched_point_at((op), (const volatile void *)(addr), 0, __FILE__, __LINE__)
+#define LK_POINT_OBJ(op, obj) \
+    lk_sched_point_at((op), (const volatile void *)(obj), sizeof *(obj), __FILE__, __LINE__)
 #define LK_NOTE(op, addr, value) \
     lk_sched_note((op), (const volatile void *)(addr), (unsigned long)(value))
+// The call site of the next futex, yield or lk_mutex call, for the trace.
+extern __thread const char *lk_site_file;
+extern __thread int lk_site_line;
+#define LK_SITE_(call) (lk_site_file = __FILE__, lk_site_line = __LINE__, (call))
+#define lk_futex_wait(word, expected) LK_SITE_(lk_futex_wait(word, expected))
+#define lk_futex_wake(word, count) LK_SITE_(lk_futex_wake(word, count))
+#define lk_yield() LK_SITE_(lk_yield())
 #else
 #define LK_POINT(op, addr) ((void)0)
+#define LK_POINT_OBJ(op, obj) ((void)0)
 #define LK_NOTE(op, addr, value) ((void)0)
 #endif
 
@@ -81,7 +96,7 @@ void lk_sched_note(enum lk_op op, const volatile void *addr, unsigned long value
 // operation, note its value, yield the value.
 #define LK_ATOMIC_OP_(op, obj, expr)                                  \
     __extension__({                                                   \
-        LK_POINT(op, obj);                                            \
+        LK_POINT_OBJ(op, obj);                                        \
         __typeof__(expr) lk_value_ = (expr);                          \
         LK_NOTE(op, obj, lk_value_);                                  \
         lk_value_;                                                    \
@@ -96,14 +111,14 @@ void lk_sched_note(enum lk_op op, const volatile void *addr, unsigned long value
 #define lk_atomic_store(obj, value)                   \
     __extension__({                                   \
         __typeof__(value) lk_stored_ = (value);       \
-        LK_POINT(LK_OP_STORE, obj);                   \
+        LK_POINT_OBJ(LK_OP_STORE, obj);               \
         atomic_store(obj, lk_stored_);                \
         LK_NOTE(LK_OP_STORE, obj, lk_stored_);        \
     })
 #define lk_atomic_store_explicit(obj, value, mo)      \
     __extension__({                                   \
         __typeof__(value) lk_stored_ = (value);       \
-        LK_POINT(LK_OP_STORE, obj);                   \
+        LK_POINT_OBJ(LK_OP_STORE, obj);               \
         atomic_store_explicit(obj, lk_stored_, mo);   \
         LK_NOTE(LK_OP_STORE, obj, lk_stored_);        \
     })

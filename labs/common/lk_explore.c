@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -116,6 +117,28 @@ static void append(char *out, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
+#ifdef LK_EXPLORE
+// The scheduler runs one thread at a time, handing the turn over at every
+// point.  Threads spread over CPUs make each handover wake a CPU that may be
+// halted (about 30 us per step on an idle virtual machine); on one CPU it is a
+// plain context switch (2-3 us).  Keep the CPU the child is on, if allowed.
+static void pin_to_one_cpu(void)
+{
+    cpu_set_t allowed, one;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+        return;
+    int cpu = sched_getcpu();
+    if (cpu < 0 || !CPU_ISSET(cpu, &allowed))
+        for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &allowed); cpu++)
+            ;
+    if (cpu >= CPU_SETSIZE)
+        return;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    sched_setaffinity(0, sizeof one, &one);
+}
+#endif
+
 // Run the scenario in this (child) process, and end the process.
 static void run_child(const struct run_config *config, void (*scenario)(void *), void *arg)
     __attribute__((noreturn));
@@ -123,6 +146,7 @@ static void run_child(const struct run_config *config, void (*scenario)(void *),
 {
     lk_run = config->shared;
 #ifdef LK_EXPLORE
+    pin_to_one_cpu();
     lk_sched_run(config, scenario, arg);
 #else
     (void)config;
@@ -147,8 +171,8 @@ static int wait_hangup(int fd, double seconds)
 }
 
 // Fork a child for one run and wait for it.  Returns how the run ended.
-static int run_once(const struct run_config *config, void (*scenario)(void *), void *arg,
-                    int *wstatus)
+int lk_run_once(const struct run_config *config, void (*scenario)(void *), void *arg,
+                int *wstatus)
 {
     int fds[2];
     memset(config->shared, 0, sizeof *config->shared);
@@ -194,7 +218,14 @@ struct explore {
     int first_seed, last_seed, strategies, stopped;
     unsigned long long replay_hash;
     struct run_config config;
-    int runs[3], failed[3]; // by strategy: stress, random, pct
+    int runs[4], failed[4]; // by strategy: stress, random, pct, systematic
+    int bound;              // systematic: preemptions at most
+    long max_schedules;
+    double max_seconds;
+    int dev_count;          // LK_SCHEDULE: the schedule to replay
+    struct deviation devs[MAX_DEVS];
+    struct search_result *search; // the systematic search's outcome
+    double seeds_start;     // when the seeded runs began (after the search)
     struct {
         int strategy, seed, outcome, wstatus;
         unsigned long pct_length;
@@ -218,13 +249,26 @@ static int explore_setup(struct explore *e, const struct lk_explore_opts *opts)
     const char *hash = getenv("LK_TRACE_HASH");
     e->first_seed = 1;
     e->last_seed = opts->seeds > 0 ? opts->seeds : 50;
-    e->strategies = opts->strategies & (LK_RANDOM | LK_PCT);
+    e->strategies = opts->strategies & (LK_RANDOM | LK_PCT | LK_SYSTEMATIC);
     if (!e->strategies)
         e->strategies = LK_RANDOM | LK_PCT;
     if (strategy && strcmp(strategy, "random") == 0)
         e->strategies = LK_RANDOM;
     else if (strategy && strcmp(strategy, "pct") == 0)
         e->strategies = LK_PCT;
+    else if (strategy && strcmp(strategy, "systematic") == 0)
+        e->strategies = LK_SYSTEMATIC;
+    e->bound = opts->preemptions > 0 ? opts->preemptions : opts->preemptions < 0 ? 0 : 2;
+    e->bound = (int)env_number("LK_PREEMPTIONS", e->bound); // to try another bound
+    if (e->bound < 0)
+        e->bound = 0;
+    e->max_schedules = opts->max_schedules > 0 ? opts->max_schedules : 20000;
+    e->max_seconds = opts->max_seconds > 0 ? opts->max_seconds : 3.0;
+#ifdef LK_EXPLORE
+    e->dev_count = lk_parse_schedule(getenv("LK_SCHEDULE"), e->devs);
+#else
+    e->dev_count = -1;
+#endif
 #ifndef LK_EXPLORE
     // Real threads under Valgrind or TSan: fewer, slower runs (as lk_scaled).
     if (tool && strcmp(tool, "memcheck") == 0)
@@ -235,6 +279,10 @@ static int explore_setup(struct explore *e, const struct lk_explore_opts *opts)
     long seed = env_number("LK_SEED", -1);
     if (seed >= 0)
         e->first_seed = e->last_seed = (int)seed;
+    if (e->dev_count >= 0)
+        e->strategies = LK_SYSTEMATIC; // replay one systematic schedule
+    else if (seed >= 0 && e->strategies != LK_SYSTEMATIC)
+        e->strategies &= ~LK_SYSTEMATIC; // replay seeds only
     if (hash && *hash)
         e->replay_hash = strtoull(hash, NULL, 16);
     e->config.budget = opts->step_budget > 0 ? (unsigned long)opts->step_budget : 200000;
@@ -256,7 +304,8 @@ static int explore_setup(struct explore *e, const struct lk_explore_opts *opts)
 
 static const char *strategy_name(int strategy)
 {
-    return strategy == LK_PCT ? "pct" : strategy == LK_RANDOM ? "random" : "stress";
+    return strategy == LK_PCT ? "pct" : strategy == LK_RANDOM ? "random"
+           : strategy == LK_SYSTEMATIC ? "systematic" : "stress";
 }
 
 static const char *outcome_name(int outcome)
@@ -308,26 +357,41 @@ static void append_reason(char *out, size_t size, const struct explore *e)
     }
 }
 
+static void step_value(const struct trace_step *t, char *value, size_t size)
+{
+    long v = (long)t->value;
+    value[0] = '\0';
+    if (!t->has_value)
+        ;
+    else if (t->op == LK_OP_SPAWN || t->op == LK_OP_JOIN)
+        snprintf(value, size, "T%ld", v);
+    else if (t->op == LK_OP_CAS || t->op == LK_OP_TRYLOCK)
+        snprintf(value, size, "-> %s", v ? "ok" : t->op == LK_OP_CAS ? "failed" : "busy");
+    else if (t->op == LK_OP_FUTEX_WAIT || t->op == LK_OP_FUTEX_WAKE)
+        snprintf(value, size, t->op == LK_OP_FUTEX_WAIT ? "while %ld" : "woke %ld", v);
+    else
+        snprintf(value, size, t->op == LK_OP_STORE ? "= %ld" : "-> %ld", v);
+}
+
+void lk_step_text(const struct run_shared *s, const struct trace_step *t, char *out, size_t size)
+{
+    char buf[32], value[32];
+    step_value(t, value, sizeof value);
+    snprintf(out, size, "%s%s%s%s%s", lk_op_name(t->op), t->addr ? " " : "",
+             t->addr ? lk_run_addr_label(s, t->addr, buf, sizeof buf) : "", *value ? " " : "",
+             value);
+}
+
 static void append_trace(char *out, size_t size, const struct run_shared *s)
 {
     unsigned long from = s->steps > TRACE_SHOWN ? s->steps - TRACE_SHOWN + 1 : 1;
     append(out, size, "last steps (step, thread, operation, address, value):\n");
     for (unsigned long n = from; n <= s->steps; n++) {
         const struct trace_step *t = &s->trace[n % TRACE_LEN];
-        char buf[32], value[32] = "";
+        char buf[32], value[32];
         if (t->number != n)
             continue;
-        long v = (long)t->value;
-        if (!t->has_value)
-            ;
-        else if (t->op == LK_OP_SPAWN || t->op == LK_OP_JOIN)
-            snprintf(value, sizeof value, "T%ld", v);
-        else if (t->op == LK_OP_CAS || t->op == LK_OP_TRYLOCK)
-            snprintf(value, sizeof value, "-> %s", v ? "ok" : t->op == LK_OP_CAS ? "failed" : "busy");
-        else if (t->op == LK_OP_FUTEX_WAIT || t->op == LK_OP_FUTEX_WAKE)
-            snprintf(value, sizeof value, t->op == LK_OP_FUTEX_WAIT ? "while %ld" : "woke %ld", v);
-        else
-            snprintf(value, sizeof value, t->op == LK_OP_STORE ? "= %ld" : "-> %ld", v);
+        step_value(t, value, sizeof value);
         char line[128];
         int length = snprintf(line, sizeof line, "%7lu  T%-2d %-10s %-14s %s", n, t->thread,
                               lk_op_name(t->op),
@@ -359,9 +423,17 @@ static void append_command(char *out, size_t size)
     }
 }
 
+#ifdef LK_EXPLORE
+static char *make_systematic_report(const struct explore *e);
+#endif
+
 static char *make_report(const struct explore *e)
 {
     enum { REPORT_SIZE = 4096 };
+#ifdef LK_EXPLORE
+    if (e->first->strategy == LK_SYSTEMATIC)
+        return make_systematic_report(e);
+#endif
     const struct run_shared *s = &e->first->shared;
     int strategy = e->first->strategy, seed = e->first->seed;
     int runs = e->runs[0] + e->runs[1] + e->runs[2];
@@ -393,6 +465,66 @@ static char *make_report(const struct explore *e)
     return out;
 }
 
+#ifdef LK_EXPLORE
+// The report of the systematic search's smallest failing run.
+static char *make_systematic_report(const struct explore *e)
+{
+    char reason[MESSAGE_LEN + 256] = "", command[600] = "";
+    append_reason(reason, sizeof reason, e);
+    append_command(command, sizeof command);
+    return lk_search_report(e->name, e->search, e->dev_count >= 0, reason, command);
+}
+
+// The systematic search, or the replay of one of its schedules.  Sets
+// e->first to its smallest failing run; asks for PCT seeds when the search
+// ran out of budget.
+static void explore_systematic(struct explore *e)
+{
+    struct search_params p = {
+        .config = &e->config, .scenario = e->scenario, .arg = e->arg, .bound = e->bound,
+        .max_schedules = e->max_schedules, .max_seconds = e->max_seconds,
+    };
+    e->search = malloc(sizeof *e->search);
+    if (!e->search)
+        return;
+    e->config.strategy = LK_SYSTEMATIC;
+    e->config.seed = 0;
+    if (e->dev_count >= 0)
+        lk_search_replay(&p, e->devs, e->dev_count, e->search);
+    else
+        lk_search(&p, e->search);
+    e->config.devs = NULL;
+    e->config.dev_count = 0;
+    struct search_result *r = e->search;
+    e->runs[3] = (int)r->schedules;
+    e->failed[3] = r->failed;
+    if (e->dev_count >= 0 || getenv("LK_EXPLORE_VERBOSE"))
+        fprintf(stderr, "lk_explore %s: systematic schedule: %s, %lu steps, trace hash %016llx\n",
+                e->name, outcome_name(r->outcome == RUN_NONE ? RUN_PASS : r->outcome),
+                r->outcome == RUN_NONE ? e->config.shared->steps : r->shared.steps,
+                r->outcome == RUN_NONE ? e->config.shared->hash : r->shared.hash);
+    if (r->diverged)
+        fprintf(stderr, "lk_explore %s: a systematic run did not follow its schedule"
+                " (does the scenario depend on time, rand() or memory outside lk_atomic.h?)\n",
+                e->name);
+    if (e->replay_hash && e->dev_count >= 0 && r->outcome != RUN_NONE &&
+        r->shared.hash != e->replay_hash)
+        fprintf(stderr, "lk_explore %s: replay diverged: trace hash %016llx, expected %016llx\n",
+                e->name, r->shared.hash, e->replay_hash);
+    if (r->outcome != RUN_NONE && (e->first = malloc(sizeof *e->first)) != NULL) {
+        e->first->strategy = LK_SYSTEMATIC;
+        e->first->seed = 0;
+        e->first->outcome = r->outcome;
+        e->first->wstatus = r->wstatus;
+        e->first->pct_length = 0;
+        e->first->shared = r->shared;
+        e->stopped = 1;
+    } else if (r->budget_hit || r->diverged) {
+        e->strategies |= LK_PCT; // the search could not finish: PCT seeds instead
+    }
+}
+#endif
+
 // One run: fork it, count it, keep the first failure.
 static void explore_run(struct explore *e, int strategy, int seed)
 {
@@ -400,7 +532,7 @@ static void explore_run(struct explore *e, int strategy, int seed)
     int wstatus = 0, which = strategy == LK_PCT ? 2 : strategy == LK_RANDOM;
     e->config.strategy = strategy;
     e->config.seed = (unsigned)seed;
-    int outcome = run_once(&e->config, e->scenario, e->arg, &wstatus);
+    int outcome = lk_run_once(&e->config, e->scenario, e->arg, &wstatus);
     e->runs[which]++;
     // Every run when asked or replaying; otherwise the first few failures.
     int failures = e->failed[0] + e->failed[1] + e->failed[2] + (outcome != RUN_PASS);
@@ -443,7 +575,7 @@ static void explore_strategy(struct explore *e, int strategy)
         e->config.pct_length = 0;
         e->config.strategy = LK_PCT;
         e->config.seed = 0;
-        run_once(&e->config, e->scenario, e->arg, &wstatus);
+        lk_run_once(&e->config, e->scenario, e->arg, &wstatus);
         e->config.pct_length = e->config.shared->steps > 0 ? e->config.shared->steps : 1;
     }
 #endif
@@ -455,6 +587,12 @@ static void explore_strategy(struct explore *e, int strategy)
 static void explore_summary(const struct explore *e, double seconds)
 {
     int runs = e->runs[0] + e->runs[1] + e->runs[2];
+#ifdef LK_EXPLORE
+    if (e->search && e->dev_count < 0)
+        lk_search_summary(e->name, e->bound, e->search);
+    if (!(e->strategies & (LK_RANDOM | LK_PCT)) || runs == 0)
+        return;
+#endif
     char seeds[32];
     if (e->first_seed == e->last_seed)
         snprintf(seeds, sizeof seeds, "seed %d", e->first_seed);
@@ -488,14 +626,18 @@ int lk_explore(const char *name, void (*scenario)(void *), void *arg,
         return 1;
     }
 #ifdef LK_EXPLORE
+    if (e.strategies & LK_SYSTEMATIC) {
+        explore_systematic(&e);
+        e.seeds_start = now_seconds();
+    }
     for (int strategy = LK_RANDOM; strategy <= LK_PCT; strategy <<= 1)
         if ((e.strategies & strategy) && !e.stopped)
             explore_strategy(&e, strategy);
 #else
     explore_strategy(&e, 0);
 #endif
-    int failed = e.failed[0] + e.failed[1] + e.failed[2];
-    explore_summary(&e, now_seconds() - start);
+    int failed = e.failed[0] + e.failed[1] + e.failed[2] + e.failed[3];
+    explore_summary(&e, now_seconds() - (e.seeds_start > 0 ? e.seeds_start : start));
     if (e.first) {
         char *text = make_report(&e);
         if (report)
@@ -504,6 +646,7 @@ int lk_explore(const char *name, void (*scenario)(void *), void *arg,
             free(text);
         free(e.first);
     }
+    free(e.search);
     munmap(e.config.shared, sizeof *e.config.shared);
     return failed;
 }

@@ -32,7 +32,7 @@ void lk_mutex_destroy(lk_mutex_t *m)
     pthread_mutex_destroy(&m->lock);
 }
 
-void lk_mutex_lock(lk_mutex_t *m)
+void (lk_mutex_lock)(lk_mutex_t *m)
 {
 #ifdef LK_EXPLORE
     if (lk_sched_running()) {
@@ -48,7 +48,7 @@ void lk_mutex_lock(lk_mutex_t *m)
     pthread_mutex_lock(&m->lock);
 }
 
-int lk_mutex_trylock(lk_mutex_t *m)
+int (lk_mutex_trylock)(lk_mutex_t *m)
 {
 #ifdef LK_EXPLORE
     if (lk_sched_running()) {
@@ -63,7 +63,7 @@ int lk_mutex_trylock(lk_mutex_t *m)
     return pthread_mutex_trylock(&m->lock);
 }
 
-void lk_mutex_unlock(lk_mutex_t *m)
+void (lk_mutex_unlock)(lk_mutex_t *m)
 {
 #ifdef LK_EXPLORE
     if (lk_sched_running()) {

@@ -4,14 +4,17 @@
 // pthreads, but only the one holding the turn runs user code.  At each
 // scheduling point (every call of lk_atomic.h, lk_mutex_*, thread start, exit
 // and join) the holder records the step in the shared trace, asks the
-// strategy who is next, and hands the turn over through the scheduler's mutex
-// and that thread's condition variable.  So memory is sequentially
-// consistent, and the schedule depends only on the seed.
+// strategy who is next, and hands the turn over through that thread's futex
+// word.  So memory is sequentially consistent, and the schedule depends only
+// on the seed.  lk_explore.c pins a run to one CPU, where a handover is one
+// context switch.
 //
 // Strategies: LK_RANDOM picks uniformly among the runnable threads at every
 // point.  LK_PCT (Burckhardt et al., ASPLOS 2010) gives threads random
 // priorities, always runs the highest runnable one, and at d-1 random steps
-// drops the running thread's priority.
+// drops the running thread's priority.  LK_SYSTEMATIC lets the running
+// thread go on, except at the choices the search (lk_search.c) names, and
+// logs every choice (lk_sched_sys.c).
 #define _GNU_SOURCE
 #include "lk_sched.h"
 
@@ -23,12 +26,9 @@
 #include <unistd.h>
 
 #include "lk_run.h"
+#include "lk_sched_state.h"
 
-enum {
-    MAX_THREADS = 64,
-    SPIN_LIMIT = 500, // PCT: points in a row after which a thread counts as spinning
-    MAX_NAMES = 256,  // lk_explore_name() entries
-};
+struct sched_state lk_sched;
 
 static struct {
     const volatile void *addr;
@@ -36,44 +36,15 @@ static struct {
 } names[MAX_NAMES];
 static int name_count;
 
-enum thread_state { T_RUNNABLE, T_FUTEX, T_JOIN, T_MUTEX, T_DONE };
-
-struct sched_thread {
-    pthread_t pthread;
-    pthread_cond_t turn;      // signalled when this thread is handed the turn
-    enum thread_state state;
-    const volatile void *on;  // the futex word or mutex it waits for
-    unsigned expected;        // futex: the value it sleeps on
-    int target;               // join: the thread it waits for
-    int joined;
-    long priority;            // PCT: the runnable thread with the highest runs
-    void *(*start)(void *);
-    void *arg, *result;
-    unsigned long last_step;  // its latest step
-    int last_op;
-    uintptr_t last_addr;
-};
-
-static struct {
-    pthread_mutex_t lock;
-    struct sched_thread thread[MAX_THREADS];
-    int count, live, current, running;
-    const struct run_config *config;
-    unsigned long long rng;
-    unsigned long points;               // scheduling points so far
-    unsigned long change_at[MAX_DEPTH]; // PCT: steps where the runner's priority drops
-    long lowest;                        // PCT: the lowest priority handed out so far
-    int streak_thread;                  // PCT: who ran the latest points in a row,
-    unsigned long streak;               //      and how many
-    int addr_slot[2 * MAX_ADDRS];       // open addressing: address -> id + 1
-} sched;
+__thread const char *lk_site_file;
+__thread int lk_site_line;
 
 static __thread int sched_self = -1;
 
 // splitmix64: small, and every seed gives a good stream.
 static unsigned long long rng_next(void)
 {
-    unsigned long long z = (sched.rng += 0x9e3779b97f4a7c15ULL);
+    unsigned long long z = (lk_sched.rng += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
@@ -117,16 +88,17 @@ static int addr_id(const volatile void *addr, const char *fallback_name)
     if (!addr)
         return -1;
     unsigned h = (unsigned)((a >> 3) * 2654435761u) % slots;
-    for (; sched.addr_slot[h]; h = (h + 1) % slots)
-        if (lk_run->addrs[sched.addr_slot[h] - 1].addr == a)
-            return sched.addr_slot[h] - 1;
+    for (; lk_sched.addr_slot[h]; h = (h + 1) % slots)
+        if (lk_run->addrs[lk_sched.addr_slot[h] - 1].addr == a)
+            return lk_sched.addr_slot[h] - 1;
     if (lk_run->addr_count == MAX_ADDRS)
         return -1;
     int id = lk_run->addr_count++;
-    sched.addr_slot[h] = id + 1;
+    lk_sched.addr_slot[h] = id + 1;
     lk_run->addrs[id].addr = a;
     const char *name = name_of(addr);
-    snprintf(lk_run->addrs[id].name, NAME_LEN, "%s", name ? name : fallback_name ? fallback_name : "");
+    snprintf(lk_run->addrs[id].name, NAME_LEN, "%s",
+             name ? name : fallback_name ? fallback_name : "");
     return id;
 }
 
@@ -150,9 +122,11 @@ static void record(int self, int op, const volatile void *addr, const char *name
     step->addr_id = addr_id(addr, name);
     step->value = value;
     step->has_value = (unsigned char)has_value;
-    sched.thread[self].last_step = n;
-    sched.thread[self].last_op = op;
-    sched.thread[self].last_addr = (uintptr_t)addr;
+    step->file = lk_sched.thread[self].file;
+    step->line = lk_sched.thread[self].line;
+    lk_sched.thread[self].last_step = n;
+    lk_sched.thread[self].last_op = op;
+    lk_sched.thread[self].last_addr = (uintptr_t)addr;
     hash_add(&lk_run->hash, self);
     hash_add(&lk_run->hash, op);
     hash_add(&lk_run->hash, step->addr_id);
@@ -160,7 +134,7 @@ static void record(int self, int op, const volatile void *addr, const char *name
 
 static void note_locked(int self, unsigned long value)
 {
-    unsigned long n = sched.thread[self].last_step;
+    unsigned long n = lk_sched.thread[self].last_step;
     struct trace_step *step = &lk_run->trace[n % TRACE_LEN];
     if (step->number == n) {
         step->value = value;
@@ -168,88 +142,22 @@ static void note_locked(int self, unsigned long value)
     }
 }
 
-// Whom thread i waits for (join target or mutex holder), or -1.
-static int waits_for(int i)
-{
-    const struct sched_thread *t = &sched.thread[i];
-    if (t->state == T_JOIN)
-        return t->target;
-    if (t->state == T_MUTEX)
-        return ((const lk_mutex_t *)t->on)->holder - 1;
-    return -1;
-}
-
-static void describe_thread(int i)
-{
-    const struct sched_thread *t = &sched.thread[i];
-    char buf[32];
-    lk_run_message("  T%d%s: ", i, i == 0 ? " (main)" : "");
-    switch (t->state) {
-    case T_RUNNABLE:
-        lk_run_message("runnable, last step %lu: %s%s%s\n", t->last_step, lk_op_name(t->last_op),
-                       t->last_addr ? " " : "",
-                       t->last_addr ? lk_run_addr_label(lk_run, t->last_addr, buf, sizeof buf) : "");
-        break;
-    case T_FUTEX:
-        lk_run_message("blocked on futex at %s (sleeping while it holds %u)\n",
-                       lk_run_addr_label(lk_run, (uintptr_t)t->on, buf, sizeof buf), t->expected);
-        break;
-    case T_JOIN:
-        lk_run_message("joining T%d\n", t->target);
-        break;
-    case T_MUTEX:
-        lk_run_message("waiting for mutex %s held by T%d\n",
-                       lk_run_addr_label(lk_run, (uintptr_t)t->on, buf, sizeof buf), waits_for(i));
-        break;
-    case T_DONE:
-        lk_run_message("finished\n");
-        break;
-    }
-}
-
-// Print the first cycle of threads waiting for each other, if any.
-static void describe_cycle(void)
-{
-    for (int start = 0; start < sched.count; start++) {
-        int at = start, hops = 0;
-        do
-            at = waits_for(at);
-        while (at >= 0 && at != start && ++hops < sched.count);
-        if (at != start)
-            continue;
-        lk_run_message("  cycle: T%d", start);
-        do {
-            at = waits_for(at);
-            lk_run_message(" -> T%d", at);
-        } while (at != start);
-        lk_run_message("\n");
-        return;
-    }
-}
-
-static void end_with_states(int status, const char *why)
-{
-    snprintf(lk_run->message, sizeof lk_run->message, "%s\n", why);
-    for (int i = 0; i < sched.count; i++)
-        describe_thread(i);
-    describe_cycle();
-    lk_run_end(status);
-}
-
 // Pick the thread to run next (-1 if none can).  A yielding thread is only
 // picked again when nobody else can run.
 static int pick_next(int self, int yielding)
 {
     int enabled[MAX_THREADS], n = 0, best = -1;
-    for (int i = 0; i < sched.count; i++)
-        if (sched.thread[i].state == T_RUNNABLE && !(yielding && i == self))
+    if (lk_sched.config->strategy == LK_SYSTEMATIC)
+        return lk_sched_pick_systematic(self, yielding);
+    for (int i = 0; i < lk_sched.count; i++)
+        if (lk_sched.thread[i].state == T_RUNNABLE && !(yielding && i == self))
             enabled[n++] = i;
     if (n == 0)
-        return yielding && sched.thread[self].state == T_RUNNABLE ? self : -1;
-    if (sched.config->strategy == LK_RANDOM)
+        return yielding && lk_sched.thread[self].state == T_RUNNABLE ? self : -1;
+    if (lk_sched.config->strategy == LK_RANDOM)
         return enabled[rng_below((unsigned)n)];
     for (int k = 0; k < n; k++)
-        if (best < 0 || sched.thread[enabled[k]].priority > sched.thread[best].priority)
+        if (best < 0 || lk_sched.thread[enabled[k]].priority > lk_sched.thread[best].priority)
             best = enabled[k];
     return best;
 }
@@ -259,20 +167,39 @@ static int pick_next(int self, int yielding)
 // starve the thread it waits for.
 static void pct_adjust(int self, int yielding)
 {
-    struct sched_thread *t = &sched.thread[self];
-    for (int i = 0; i < sched.config->depth - 1; i++)
-        if (sched.change_at[i] == sched.points)
-            t->priority = sched.config->depth - 1 - i;
-    if (sched.streak_thread == self) {
-        sched.streak++;
+    struct sched_thread *t = &lk_sched.thread[self];
+    for (int i = 0; i < lk_sched.config->depth - 1; i++)
+        if (lk_sched.change_at[i] == lk_sched.points)
+            t->priority = lk_sched.config->depth - 1 - i;
+    if (lk_sched.streak_thread == self) {
+        lk_sched.streak++;
     } else {
-        sched.streak_thread = self;
-        sched.streak = 1;
+        lk_sched.streak_thread = self;
+        lk_sched.streak = 1;
     }
-    if (yielding || sched.streak > SPIN_LIMIT) {
-        t->priority = --sched.lowest;
-        sched.streak = 0;
+    if (yielding || lk_sched.streak > SPIN_LIMIT) {
+        t->priority = --lk_sched.lowest;
+        lk_sched.streak = 0;
     }
+}
+
+// The turn passes through each thread's own futex word: the holder sets the
+// next thread's word and wakes it, then sleeps on its own.  On one CPU that is
+// a single context switch per step.  The scheduler's lock is released before
+// the handover, so the woken thread never contends for it.
+static void wait_turn(int self)
+{
+    while (!atomic_load(&lk_sched.thread[self].go))
+        lk_os_futex_wait(&lk_sched.thread[self].go, 0);
+}
+
+// Give the turn to `next` and release the lock (held on entry).
+static void give_turn(int next)
+{
+    lk_sched.current = next;
+    pthread_mutex_unlock(&lk_sched.lock);
+    atomic_store(&lk_sched.thread[next].go, 1);
+    lk_os_futex_wake(&lk_sched.thread[next].go, 1);
 }
 
 // Hand the turn to `next` and wait until it comes back.  Lock held.
@@ -280,10 +207,10 @@ static void switch_to(int self, int next)
 {
     if (next == self)
         return;
-    sched.current = next;
-    pthread_cond_signal(&sched.thread[next].turn);
-    while (sched.current != self)
-        pthread_cond_wait(&sched.thread[self].turn, &sched.lock);
+    atomic_store(&lk_sched.thread[self].go, 0);
+    give_turn(next);
+    wait_turn(self);
+    pthread_mutex_lock(&lk_sched.lock);
 }
 
 // The caller's thread number; fails the run for a thread the scheduler does
@@ -302,21 +229,52 @@ static int self_checked(void)
 // A scheduling point: let the strategy choose who runs, and when the turn
 // comes back, record the step (the operation runs right after, so the trace
 // is in the order things happened).
-static void point_locked(int self, int op, const volatile void *addr, const char *name,
-                         unsigned long value, int has_value)
+static void point_locked_at(int self, int op, const volatile void *addr, const char *name,
+                            unsigned long value, int has_value, unsigned size)
 {
-    if (++sched.points > sched.config->budget) {
+    if (++lk_sched.points > lk_sched.config->budget) {
         char why[160];
         snprintf(why, sizeof why, "step budget exhausted: more than %lu scheduling points"
                  " (livelock, or a spin on something no other thread will change)",
-                 sched.config->budget);
-        end_with_states(RUN_BUDGET, why);
+                 lk_sched.config->budget);
+        lk_sched_end_with_states(RUN_BUDGET, why);
     }
     int yielding = op == LK_OP_YIELD;
-    if (sched.config->strategy == LK_PCT)
+    struct sched_thread *t = &lk_sched.thread[self];
+    t->file = lk_site_file;
+    t->line = lk_site_line;
+    lk_site_file = NULL;
+    if (lk_sched.config->strategy == LK_PCT)
         pct_adjust(self, yielding);
+    if (lk_sched.config->strategy == LK_SYSTEMATIC) {
+        t->pending_op = op;
+        t->pending_addr = addr_id(addr, name);
+        // A thread that has run SPIN_LIMIT points in a row while others
+        // wait is spinning too, if in a way that changes memory (a trylock,
+        // unlock, lock loop): a real scheduler would preempt it sooner or
+        // later, so the search must not take its endless run for a livelock.
+        if (lk_sched.streak_thread != self) {
+            lk_sched.streak_thread = self;
+            lk_sched.streak = 0;
+        }
+        if (lk_sched_is_spinning(t, op, addr) || ++lk_sched.streak > SPIN_LIMIT) {
+            t->state = T_SPIN;
+            t->on = addr;
+            lk_sched.streak = 0;
+        }
+    }
     switch_to(self, pick_next(self, yielding));
+    if (t->state == T_SPIN)
+        t->state = T_RUNNABLE;
+    if (lk_sched.config->strategy == LK_SYSTEMATIC && size)
+        lk_sched_snapshot(t, addr, size);
     record(self, op, addr, name, value, has_value);
+}
+
+static void point_locked(int self, int op, const volatile void *addr, const char *name,
+                         unsigned long value, int has_value)
+{
+    point_locked_at(self, op, addr, name, value, has_value, 0);
 }
 
 // Block the caller (its state already says on what) until woken and chosen.
@@ -324,7 +282,7 @@ static void block_locked(int self)
 {
     int next = pick_next(self, 0);
     if (next < 0)
-        end_with_states(RUN_DEADLOCK, "deadlock: every thread is blocked");
+        lk_sched_end_with_states(RUN_DEADLOCK, "deadlock: every thread is blocked");
     switch_to(self, next);
 }
 
@@ -334,12 +292,23 @@ static int wake_locked(const volatile void *on, enum thread_state state, int cou
     int woken = 0;
     while (woken < count) {
         int waiting[MAX_THREADS], n = 0;
-        for (int i = 0; i < sched.count; i++)
-            if (sched.thread[i].state == state && sched.thread[i].on == on)
+        for (int i = 0; i < lk_sched.count; i++)
+            if (lk_sched.thread[i].state == state && lk_sched.thread[i].on == on)
                 waiting[n++] = i;
         if (n == 0)
             break;
-        sched.thread[waiting[rng_below((unsigned)n)]].state = T_RUNNABLE;
+        int pick;
+        if (lk_sched.config->strategy != LK_SYSTEMATIC) {
+            pick = waiting[rng_below((unsigned)n)];
+        } else if (n <= count - woken) {
+            pick = waiting[0]; // all of them wake: no choice to make
+        } else {
+            uint64_t mask = 0;
+            for (int k = 0; k < n; k++)
+                mask |= 1ULL << waiting[k];
+            pick = lk_sched_decide(DECIDE_WAKE, mask, sched_self, 0, waiting[0]);
+        }
+        lk_sched.thread[pick].state = T_RUNNABLE;
         woken++;
     }
     return woken;
@@ -347,49 +316,49 @@ static int wake_locked(const volatile void *on, enum thread_state state, int cou
 
 static void thread_exit(int self, void *result)
 {
-    pthread_mutex_lock(&sched.lock);
+    pthread_mutex_lock(&lk_sched.lock);
     record(self, LK_OP_EXIT, NULL, NULL, 0, 0);
-    sched.thread[self].state = T_DONE;
-    sched.thread[self].result = result;
-    for (int i = 0; i < sched.count; i++)
-        if (sched.thread[i].state == T_JOIN && sched.thread[i].target == self)
-            sched.thread[i].state = T_RUNNABLE;
-    if (--sched.live == 0)
+    lk_sched.thread[self].state = T_DONE;
+    lk_sched.thread[self].result = result;
+    for (int i = 0; i < lk_sched.count; i++)
+        if (lk_sched.thread[i].state == T_JOIN && lk_sched.thread[i].target == self)
+            lk_sched.thread[i].state = T_RUNNABLE;
+    if (--lk_sched.live == 0)
         lk_run_end(RUN_PASS);
     int next = pick_next(self, 0);
     if (next < 0)
-        end_with_states(RUN_DEADLOCK, "deadlock: every thread is blocked");
-    sched.current = next;
-    pthread_cond_signal(&sched.thread[next].turn);
-    pthread_mutex_unlock(&sched.lock);
+        lk_sched_end_with_states(RUN_DEADLOCK, "deadlock: every thread is blocked");
+    give_turn(next);
 }
 
 static void thread_init(int i)
 {
-    struct sched_thread *t = &sched.thread[i];
+    struct sched_thread *t = &lk_sched.thread[i];
     memset(t, 0, sizeof *t);
-    pthread_cond_init(&t->turn, NULL);
     t->state = T_RUNNABLE;
-    t->priority = sched.config->depth + 1 + (long)rng_below(1u << 20);
-    sched.live++;
+    t->pending_op = NO_OP;
+    t->pending_addr = -1;
+    t->priority = lk_sched.config->depth + 1 + (long)rng_below(1u << 20);
+    lk_sched.live++;
 }
 
 // Begin a run in this child: the calling thread becomes T0, holding the turn.
 static void sched_start(const struct run_config *config)
 {
-    memset(&sched, 0, sizeof sched);
-    pthread_mutex_init(&sched.lock, NULL);
-    sched.config = config;
-    sched.rng = (unsigned long long)config->strategy << 32 ^ config->seed;
-    sched.streak_thread = -1;
+    memset(&lk_sched, 0, sizeof lk_sched);
+    pthread_mutex_init(&lk_sched.lock, NULL);
+    lk_sched.config = config;
+    lk_sched.rng = (unsigned long long)config->strategy << 32 ^ config->seed;
+    lk_sched.streak_thread = -1;
     lk_run->hash = 0xcbf29ce484222325ULL;
     for (int i = 0; config->pct_length && i < config->depth - 1; i++)
-        sched.change_at[i] = 1 + rng_below((unsigned)config->pct_length);
+        lk_sched.change_at[i] = 1 + rng_below((unsigned)config->pct_length);
     thread_init(0);
-    sched.thread[0].pthread = pthread_self();
-    sched.count = 1;
+    lk_sched.thread[0].pthread = pthread_self();
+    atomic_store(&lk_sched.thread[0].go, 1);
+    lk_sched.count = 1;
     sched_self = 0;
-    sched.running = 1;
+    lk_sched.running = 1;
 }
 
 // Run the scenario as T0, holding the turn.  When T0 returns, the run goes
@@ -406,129 +375,137 @@ void lk_sched_run(const struct run_config *config, void (*scenario)(void *), voi
 static void *thread_start(void *arg)
 {
     struct sched_thread *t = arg;
-    sched_self = (int)(t - sched.thread);
-    pthread_mutex_lock(&sched.lock);
-    while (sched.current != sched_self)
-        pthread_cond_wait(&t->turn, &sched.lock);
-    pthread_mutex_unlock(&sched.lock);
+    sched_self = (int)(t - lk_sched.thread);
+    wait_turn(sched_self);
     thread_exit(sched_self, t->start(t->arg));
     return NULL;
 }
 
 // ---- The layer's operations in an explore build (see lk_atomic.h) ----
 
+void lk_sched_point_at(enum lk_op op, const volatile void *addr, unsigned size,
+                       const char *file, int line)
+{
+    if (!lk_sched.running)
+        return;
+    pthread_mutex_lock(&lk_sched.lock);
+    lk_site_file = file;
+    lk_site_line = line;
+    point_locked_at(self_checked(), op, addr, NULL, 0, 0, size);
+    pthread_mutex_unlock(&lk_sched.lock);
+}
+
 void lk_sched_point(enum lk_op op, const volatile void *addr)
 {
-    if (!sched.running)
-        return;
-    pthread_mutex_lock(&sched.lock);
-    point_locked(self_checked(), op, addr, NULL, 0, 0);
-    pthread_mutex_unlock(&sched.lock);
+    lk_sched_point_at(op, addr, 0, NULL, 0);
 }
 
 void lk_sched_note(enum lk_op op, const volatile void *addr, unsigned long value)
 {
     (void)op;
     (void)addr;
-    if (!sched.running)
+    if (!lk_sched.running)
         return;
-    pthread_mutex_lock(&sched.lock);
-    note_locked(self_checked(), value);
-    pthread_mutex_unlock(&sched.lock);
+    pthread_mutex_lock(&lk_sched.lock);
+    int self = self_checked();
+    note_locked(self, value);
+    if (lk_sched.thread[self].snap_size)
+        lk_sched_compare_snapshot(&lk_sched.thread[self]);
+    pthread_mutex_unlock(&lk_sched.lock);
 }
 
-void lk_yield(void)
+void (lk_yield)(void)
 {
-    if (!sched.running) {
+    if (!lk_sched.running) {
         sched_yield();
         return;
     }
     lk_sched_point(LK_OP_YIELD, NULL);
 }
 
-int lk_futex_wait(atomic_uint *word, unsigned expected)
+int (lk_futex_wait)(atomic_uint *word, unsigned expected)
 {
-    if (!sched.running)
+    if (!lk_sched.running)
         return lk_os_futex_wait(word, expected);
-    pthread_mutex_lock(&sched.lock);
+    pthread_mutex_lock(&lk_sched.lock);
     int self = self_checked();
     point_locked(self, LK_OP_FUTEX_WAIT, word, NULL, expected, 1);
     // The check and the sleep are one step: nobody else runs in between.
     if (atomic_load(word) != expected) {
-        pthread_mutex_unlock(&sched.lock);
+        pthread_mutex_unlock(&lk_sched.lock);
         return -1;
     }
-    sched.thread[self].state = T_FUTEX;
-    sched.thread[self].on = word;
-    sched.thread[self].expected = expected;
+    lk_sched.thread[self].state = T_FUTEX;
+    lk_sched.thread[self].on = word;
+    lk_sched.thread[self].expected = expected;
     block_locked(self);
-    pthread_mutex_unlock(&sched.lock);
+    pthread_mutex_unlock(&lk_sched.lock);
     return 0;
 }
 
-int lk_futex_wake(atomic_uint *word, int count)
+int (lk_futex_wake)(atomic_uint *word, int count)
 {
-    if (!sched.running)
+    if (!lk_sched.running)
         return lk_os_futex_wake(word, count);
-    pthread_mutex_lock(&sched.lock);
+    pthread_mutex_lock(&lk_sched.lock);
     int self = self_checked();
     point_locked(self, LK_OP_FUTEX_WAKE, word, NULL, 0, 0);
     int woken = wake_locked(word, T_FUTEX, count);
     note_locked(self, (unsigned long)woken);
-    pthread_mutex_unlock(&sched.lock);
+    pthread_mutex_unlock(&lk_sched.lock);
     return woken;
 }
 
 int lk_thread_create(lk_thread_t *thread, void *(*start)(void *), void *arg)
 {
-    if (!sched.running)
+    if (!lk_sched.running)
         return pthread_create(thread, NULL, start, arg);
-    pthread_mutex_lock(&sched.lock);
+    pthread_mutex_lock(&lk_sched.lock);
     int self = self_checked();
     point_locked(self, LK_OP_SPAWN, NULL, NULL, 0, 0);
-    if (sched.count == MAX_THREADS) {
+    if (lk_sched.count == MAX_THREADS) {
         snprintf(lk_run->message, sizeof lk_run->message,
                  "check failed: more than %d threads in one explore run", MAX_THREADS);
         lk_run_end(RUN_CHECK);
     }
-    int id = sched.count;
-    struct sched_thread *t = &sched.thread[id];
+    int id = lk_sched.count;
+    struct sched_thread *t = &lk_sched.thread[id];
     thread_init(id);
     t->start = start;
     t->arg = arg;
     int rc = pthread_create(&t->pthread, NULL, thread_start, t);
     if (rc == 0) {
-        sched.count++;
+        lk_sched.count++;
         *thread = t->pthread;
         note_locked(self, (unsigned long)id);
     } else {
-        sched.live--;
+        lk_sched.live--;
     }
-    pthread_mutex_unlock(&sched.lock);
+    pthread_mutex_unlock(&lk_sched.lock);
     return rc;
 }
 
 int lk_thread_join(lk_thread_t thread, void **result)
 {
-    if (!sched.running)
+    if (!lk_sched.running)
         return pthread_join(thread, result);
-    pthread_mutex_lock(&sched.lock);
+    pthread_mutex_lock(&lk_sched.lock);
     int self = self_checked(), target = 0;
-    while (target < sched.count && !pthread_equal(sched.thread[target].pthread, thread))
+    while (target < lk_sched.count && !pthread_equal(lk_sched.thread[target].pthread, thread))
         target++;
-    if (target == sched.count || target == self || sched.thread[target].joined) {
-        pthread_mutex_unlock(&sched.lock);
+    if (target == lk_sched.count || target == self || lk_sched.thread[target].joined) {
+        pthread_mutex_unlock(&lk_sched.lock);
         return target == self ? EDEADLK : ESRCH;
     }
     point_locked(self, LK_OP_JOIN, NULL, NULL, (unsigned long)target, 1);
-    if (sched.thread[target].state != T_DONE) {
-        sched.thread[self].state = T_JOIN;
-        sched.thread[self].target = target;
+    if (lk_sched.thread[target].state != T_DONE) {
+        lk_sched.thread[self].state = T_JOIN;
+        lk_sched.thread[self].target = target;
         block_locked(self);
     }
-    sched.thread[target].joined = 1;
-    void *value = sched.thread[target].result;
-    pthread_mutex_unlock(&sched.lock);
+    lk_sched.thread[target].joined = 1;
+    void *value = lk_sched.thread[target].result;
+    pthread_mutex_unlock(&lk_sched.lock);
     // The target has finished with the scheduler; this waits only for its
     // last instructions, while the caller keeps the turn.
     pthread_join(thread, NULL);
@@ -541,22 +518,24 @@ int lk_thread_join(lk_thread_t thread, void **result)
 
 int lk_sched_running(void)
 {
-    return sched.running;
+    return lk_sched.running;
 }
 
 int lk_sched_mutex_enter(enum lk_op op, lk_mutex_t *m)
 {
-    pthread_mutex_lock(&sched.lock);
+    pthread_mutex_lock(&lk_sched.lock);
     int self = self_checked();
     point_locked(self, op, m, m->name, 0, 0);
+    if (lk_sched.config->strategy == LK_SYSTEMATIC)
+        lk_sched_snapshot(&lk_sched.thread[self], &m->holder, sizeof m->holder);
     return self;
 }
 
 void lk_sched_mutex_wait(lk_mutex_t *m)
 {
     int self = sched_self;
-    sched.thread[self].state = T_MUTEX;
-    sched.thread[self].on = m;
+    lk_sched.thread[self].state = T_MUTEX;
+    lk_sched.thread[self].on = m;
     block_locked(self);
 }
 
@@ -569,7 +548,9 @@ void lk_sched_leave(long value)
 {
     if (value >= 0)
         note_locked(sched_self, (unsigned long)value);
-    pthread_mutex_unlock(&sched.lock);
+    if (lk_sched.thread[sched_self].snap_size)
+        lk_sched_compare_snapshot(&lk_sched.thread[sched_self]);
+    pthread_mutex_unlock(&lk_sched.lock);
 }
 #else
 // A normal build has no scheduler: names are for explore traces only.

@@ -32,7 +32,9 @@
 
 #include "lk_atomic.h"
 
-enum lk_strategy { LK_RANDOM = 1, LK_PCT = 2 };
+// LK_SYSTEMATIC searches every schedule with at most `preemptions`
+// preemptions, depth first, fewest preemptions first (see README.md).
+enum lk_strategy { LK_RANDOM = 1, LK_PCT = 2, LK_SYSTEMATIC = 4 };
 
 // Zero in any field means its default.
 struct lk_explore_opts {
@@ -40,7 +42,13 @@ struct lk_explore_opts {
     int strategies;     // bitmask of enum lk_strategy (default LK_RANDOM | LK_PCT)
     long step_budget;   // scheduling points per run before "livelock or spinning" (default 200000)
     int pct_depth;      // PCT's d (default 3)
+    // LK_SYSTEMATIC only:
+    int preemptions;    // the bound: 1, 2, ... (default 2; LK_NO_PREEMPTIONS for 0)
+    int max_schedules;  // budget in runs (default 20000) ...
+    double max_seconds; // ... and in processor seconds (default 3); past either
+                        // the search stops and PCT seeds 1..seeds run instead
 };
+#define LK_NO_PREEMPTIONS (-1)
 
 // Run scenario(arg) once per seed (and strategy) under the scheduler, each run
 // in a forked child process (so a deadlocked or crashed run cannot hang or
@@ -52,8 +60,9 @@ struct lk_explore_opts {
 // or times out (the rest would be as slow).
 //
 // Environment: LK_SEED=N (and LK_STRATEGY=random|pct) restricts the call to
-// that one seed (replay); LK_TRACE_HASH=H (from a report) warns if the replay
-// took another path.  LK_EXPLORE_VERBOSE=1 prints one line per run.
+// that one seed (replay); LK_STRATEGY=systematic LK_SCHEDULE=S runs the one
+// systematic schedule S of a report; LK_TRACE_HASH=H (from a report) warns if
+// the replay took another path.  LK_EXPLORE_VERBOSE=1 prints one line per run.
 // LK_RUN_TIMEOUT=S sets the per-run wall-clock limit (default 5 s, times 10
 // under Valgrind and 5 under TSan as LK_TOOL says; 0 for none, in a debugger).
 //
@@ -91,6 +100,11 @@ void lk_mutex_destroy(lk_mutex_t *m);
 void lk_mutex_lock(lk_mutex_t *m);
 int lk_mutex_trylock(lk_mutex_t *m); // 0 on success, non-zero if held (like pthread)
 void lk_mutex_unlock(lk_mutex_t *m);
+#ifdef LK_EXPLORE
+#define lk_mutex_lock(m) LK_SITE_(lk_mutex_lock(m))
+#define lk_mutex_trylock(m) LK_SITE_(lk_mutex_trylock(m))
+#define lk_mutex_unlock(m) LK_SITE_(lk_mutex_unlock(m))
+#endif
 
 #ifdef LK_EXPLORE
 // The scheduler's side of an explore-build lk_mutex (used by lk_mutex.c).

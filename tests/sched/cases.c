@@ -1,7 +1,7 @@
 // Scenarios that prove the explore scheduler finds, reports and replays bugs.
 //
 // Built twice by run.sh: with -DLK_EXPLORE (forced schedules) and without (a
-// plain stress test with real threads).  `./cases NAME [SEEDS [STRATEGY]]`
+// plain stress test with real threads).  `./cases NAME [SEEDS [STRATEGY [BOUND [MAX]]]]`
 // runs one scenario through lk_explore() and prints
 //
 //     result NAME STRATEGY runs=N failed=F ms_per_run=T
@@ -46,6 +46,15 @@ static void tas_lock(void)
         }
         lk_cpu_relax();
     }
+}
+
+// The same without the relax hint: a busy spin, which the systematic
+// strategy must recognise as waiting rather than search without end.
+static void tas_lock_busy(void)
+{
+    while (lk_atomic_load(&flag) != 0)
+        ;
+    lk_atomic_store(&flag, 1);
 }
 
 static void tas_unlock(void)
@@ -317,6 +326,7 @@ static const struct scenario scenarios[] = {
     { "tas_lock_2_long", counter_scenario, tas_lock, tas_unlock, 2, 0, 0, 1000 },
     { "tas_lock_2_inside", counter_scenario, tas_lock, tas_unlock, 2, 0, 1, 0 },
     { "tas_lock_3_inside", counter_scenario, tas_lock, tas_unlock, 3, 0, 1, 0 },
+    { "tas_lock_2_busy", counter_scenario, tas_lock_busy, tas_unlock, 2, 0, 1, 0 },
     { "cas_spinlock", counter_scenario, cas_lock, cas_unlock, 3, 0, 0, 0 },
     { "cas_spinlock_busy", counter_scenario, cas_lock_busy, cas_unlock, 3, 0, 0, 0 },
     { "futex_mutex", counter_scenario, futex_lock, futex_unlock, 3, 0, 0, 0 },
@@ -337,7 +347,8 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], scenarios[i].name) == 0)
             s = &scenarios[i];
     if (!s) {
-        fprintf(stderr, "usage: %s SCENARIO [SEEDS [random|pct|both]]\nscenarios:", argv[0]);
+        fprintf(stderr, "usage: %s SCENARIO [SEEDS [random|pct|both|systematic [BOUND [MAX_SCHEDULES]]]]\n"
+                "scenarios:", argv[0]);
         for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
             fprintf(stderr, " %s", scenarios[i].name);
         fputc('\n', stderr);
@@ -346,10 +357,13 @@ int main(int argc, char **argv)
     const char *strategy = argc > 3 ? argv[3] : "both";
     struct lk_explore_opts opts = {
         .seeds = argc > 2 ? atoi(argv[2]) : 50,
-        .strategies = strcmp(strategy, "random") == 0 ? LK_RANDOM
-                      : strcmp(strategy, "pct") == 0  ? LK_PCT
-                                                      : LK_RANDOM | LK_PCT,
+        .strategies = strcmp(strategy, "random") == 0       ? LK_RANDOM
+                      : strcmp(strategy, "pct") == 0        ? LK_PCT
+                      : strcmp(strategy, "systematic") == 0 ? LK_SYSTEMATIC
+                                                            : LK_RANDOM | LK_PCT,
         .step_budget = s->budget,
+        .preemptions = argc > 4 ? atoi(argv[4]) : 0,
+        .max_schedules = argc > 5 ? atoi(argv[5]) : 0,
     };
     lock_fn = s->lock;
     unlock_fn = s->unlock;

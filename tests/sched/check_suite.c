@@ -13,7 +13,7 @@
 enum { WORKERS = 3, ROUNDS = 3 };
 
 static atomic_uint lock_word, counter;
-static int use_futex_lock;
+static int use_futex_lock, workers = WORKERS;
 
 // A test-then-set lock: the load and the store are two steps, not one.
 static void broken_lock(void)
@@ -68,13 +68,13 @@ static void counter_scenario(void *arg)
     (void)arg;
     lk_explore_name(&lock_word, "lock_word");
     lk_explore_name(&counter, "counter");
-    for (int i = 0; i < WORKERS; i++)
+    for (int i = 0; i < workers; i++)
         lk_thread_create(&t[i], worker, NULL);
-    for (int i = 0; i < WORKERS; i++)
+    for (int i = 0; i < workers; i++)
         lk_thread_join(t[i], NULL);
     unsigned got = atomic_load(&counter);
-    lk_explore_check(got == WORKERS * ROUNDS, "counter: expected %d, got %u", WORKERS * ROUNDS,
-                     got);
+    lk_explore_check(got == (unsigned)(workers * ROUNDS), "counter: expected %d, got %u",
+                     workers * ROUNDS, got);
 }
 
 START_TEST(futex_mutex_counts_exactly)
@@ -96,6 +96,33 @@ START_TEST(test_then_set_lock_counts_exactly)
     char *report = NULL;
     use_futex_lock = 0;
     int failed = lk_explore("test_then_set_lock", counter_scenario, NULL, &opts, &report);
+    ck_assert_msg(failed == 0, "%s", report ? report : "");
+    free(report);
+}
+END_TEST
+
+START_TEST(test_then_set_lock_systematic)
+{
+    // The same broken lock under the systematic strategy, 2 threads: found
+    // with 2 preemptions, and the report shows the smallest schedule.
+    struct lk_explore_opts opts = { .strategies = LK_SYSTEMATIC, .preemptions = 2 };
+    char *report = NULL;
+    use_futex_lock = 0;
+    workers = 2;
+    int failed = lk_explore("test_then_set_lock", counter_scenario, NULL, &opts, &report);
+    ck_assert_msg(failed == 0, "%s", report ? report : "");
+    free(report);
+}
+END_TEST
+
+START_TEST(futex_mutex_systematic)
+{
+    // A correct futex mutex passes every schedule with at most 2 preemptions.
+    struct lk_explore_opts opts = { .seeds = 20, .strategies = LK_SYSTEMATIC, .preemptions = 2 };
+    char *report = NULL;
+    use_futex_lock = 1;
+    workers = 2;
+    int failed = lk_explore("futex_mutex", counter_scenario, NULL, &opts, &report);
     ck_assert_msg(failed == 0, "%s", report ? report : "");
     free(report);
 }
@@ -145,6 +172,8 @@ Suite *lk_suite(void)
     Suite *s = suite_create("sched");
     LK_ADD(s, futex_mutex_counts_exactly);
     LK_ADD(s, test_then_set_lock_counts_exactly);
+    LK_ADD(s, test_then_set_lock_systematic);
+    LK_ADD(s, futex_mutex_systematic);
     LK_ADD(s, abba_deadlock_is_reported_as_a_cycle);
     return s;
 }

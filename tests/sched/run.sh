@@ -11,7 +11,7 @@ VERBOSE=${1:-}
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/lk-sched.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT INT TERM
 FAILED=0
-LIB="$COMMON/lk_atomic.c $COMMON/lk_sched.c $COMMON/lk_explore.c $COMMON/lk_mutex.c"
+LIB="$COMMON/lk_atomic.c $COMMON/lk_sched.c $COMMON/lk_sched_sys.c $COMMON/lk_explore.c $COMMON/lk_mutex.c $COMMON/lk_search.c"
 CFLAGS="-std=gnu11 -g -Wall -Wextra -Werror -I$COMMON"
 
 pass() { echo "ok   $*"; }
@@ -125,7 +125,9 @@ echo "== (5) a livelock hits the step budget"
 log=$(run "$X" livelock 10 both)
 expect "$log" "step budget exhausted: more than 20000 scheduling points" "T1: runnable" "T2: runnable" \
     "(stopped after a slow failure)" && pass "livelock: budget of 20000 reported, runs stopped"
-log=$(run "$X" livelock_default_budget 10 random)
+# Judged by its step count alone: the wall time a step takes depends on the
+# machine's load, so the run gets a generous timeout.
+log=$(LK_RUN_TIMEOUT=120 run "$X" livelock_default_budget 1 random)
 expect "$log" "more than 200000 scheduling points" && pass "livelock: default budget 200000 in $(field "$log" ms) ms"
 
 echo "== (6) ABBA with lk_mutex is a deadlock cycle naming both mutexes"
@@ -144,6 +146,77 @@ log=$OUT/hang.txt
 LK_RUN_TIMEOUT=0.3 "$N" hang 3 both >"$log" 2>&1
 expect "$log" "timed out after 0.3 s" "failed=1" && pass "normal build: a hung run times out (0.3 s)"
 
+echo "== (7) systematic: every schedule within a preemption bound, the smallest failure shown"
+# run_sys NAME BOUND [MAX_SCHEDULES]: output in $OUT/NAME-sys-BOUND.txt
+run_sys() {
+    log=$OUT/$1-sys-$2.txt
+    "$X" "$1" 10 systematic "$2" ${3:-} >"$log" 2>&1
+    [ -n "$VERBOSE" ] && cat "$log"
+    echo "$log"
+}
+# Two threads, each checking `inside` in its critical section, with a lock
+# whose test and set are two steps: the bug needs two preemptions (T1 stops
+# between its test and its set; T2 takes the lock and stops inside), and the
+# smallest schedule showing it has 9 steps.
+log=$(run_sys tas_lock_2_inside 2)
+expect "$log" "found a failing schedule with 2 preemptions" "every schedule with at most 1 passed" \
+    "The smallest failing schedule: 2 preemptions, 9 steps:" \
+    "check failed: 1 other thread(s) inside the critical section" \
+    "^^ T1 preempted here: T2 runs" "^^ T2 preempted here: T1 runs" \
+    "T1 was preempted after \`load flag -> 0\` (step 4, cases.c:" \
+    "T2 was preempted after \`fetch_add inside -> 0\` (step 7, cases.c:" \
+    "replay: LK_STRATEGY=systematic LK_SCHEDULE=5:2,9:1 LK_TRACE_HASH=" &&
+    pass "tas_lock_2_inside: found at bound 2, shown in 9 steps with both preemptions and their lines"
+for b in -1 1; do
+    log=$(run_sys tas_lock_2_inside $b)
+    if expect "$log" "schedules passed" && [ "$(field "$log" failed)" = 0 ]; then
+        pass "tas_lock_2_inside: bound $b covers no failing schedule ($(sed -n 's/.*: \(all [0-9]* schedules passed\).*/\1/p' "$log"))"
+    else
+        fail "tas_lock_2_inside: bound $b should pass"
+    fi
+done
+log=$(run_sys tas_lock_2_inside 2)
+cp "$log" "$OUT/again.txt"; log=$(run_sys tas_lock_2_inside 2)
+if cmp -s "$OUT/again.txt" "$log" || [ "$(grep -v '^result\|ms)$\|processor s' "$OUT/again.txt")" = "$(grep -v '^result\|ms)$\|processor s' "$log")" ]; then
+    pass "tas_lock_2_inside: the search reports the same schedule every run"
+else
+    fail "tas_lock_2_inside: two searches differ"; diff "$OUT/again.txt" "$log"
+fi
+line=$(grep -m1 '^replay: ' "$log")
+sched=$(echo "$line" | sed 's/.*LK_SCHEDULE=\([0-9:,]*\).*/\1/')
+hash=$(echo "$line" | sed 's/.*LK_TRACE_HASH=\([0-9a-f]*\).*/\1/')
+LK_STRATEGY=systematic LK_SCHEDULE=$sched LK_TRACE_HASH=$hash "$X" tas_lock_2_inside 10 systematic \
+    >"$OUT/replay" 2>&1
+expect "$OUT/replay" "systematic schedule: check failed, 9 steps, trace hash $hash" "failed=1" &&
+    ! grep -q "diverged" "$OUT/replay" && pass "LK_SCHEDULE=$sched replays it (trace hash $hash)"
+# A lost wakeup: one preemption, between the waiter's check and its sleep.
+log=$(run_sys lost_wakeup 2)
+expect "$log" "The smallest failing schedule: 1 preemption, 8 steps:" "deadlock: every thread is blocked" \
+    "T1 was preempted after \`load ready -> 0\`" "futex_wait word while 0" &&
+    pass "lost_wakeup: 1 preemption, 8 steps, the sleep after the lost wake shown"
+log=$(run_sys abba 2)
+expect "$log" "The smallest failing schedule: 1 preemption, 7 steps:" "cycle: T1 -> T2 -> T1" \
+    "T1 was preempted after \`lock A\`" && pass "abba: 1 preemption, 7 steps, the cycle named"
+# A busy spin (no lk_cpu_relax) is waiting, not an endless branch: the
+# search ends, and still finds the broken lock's bug.
+log=$(run_sys tas_lock_2_busy 2)
+expect "$log" "The smallest failing schedule: 2 preemptions, 9 steps:" &&
+    pass "tas_lock_2_busy: a busy-waiting lock is searched to its bug"
+for name in cas_spinlock cas_spinlock_busy futex_mutex ordered_mutexes; do
+    log=$(run_sys $name 2)
+    if grep -q "at most 2 preemptions: all [0-9]* schedules passed" "$log" && [ "$(field "$log" failed)" = 0 ]; then
+        pass "$name: $(sed -n 's/.*: \(all [0-9]* schedules passed\).*/\1/p' "$log") with at most 2 preemptions"
+    else
+        fail "$name: systematic search"; cat "$log"
+    fi
+done
+log=$(run_sys cas_spinlock 2 100)
+expect "$log" "the budget ran out at 1 (100 runs" "pct (d=3): 10 runs, 0 failed" &&
+    pass "cas_spinlock: past its budget of 100 schedules the search falls back to PCT seeds"
+log=$(run_sys livelock 2)
+expect "$log" "step budget exhausted: more than 20000 scheduling points" "spinning on went[" &&
+    pass "livelock: both threads spinning, reported as a spent budget"
+
 echo "== inside Check (runner.c), one case per process"
 S=$OUT/suite-explore-gcc
 "$S" futex_mutex_counts_exactly >"$OUT/c1" 2>&1 && pass "explore: futex_mutex_counts_exactly passes" ||
@@ -156,6 +229,17 @@ else
     expect "$OUT/c3" "check failed: counter: expected 9" "replay: LK_SEED=" \
         "test_then_set_lock_counts_exactly" && pass "explore: broken lock fails, report in the message"
 fi
+if "$S" test_then_set_lock_systematic >"$OUT/c6" 2>&1; then
+    fail "explore: test_then_set_lock_systematic should fail"
+else
+    expect "$OUT/c6" "smallest failing schedule: 2 preemptions" "preempted here" \
+        "replay: LK_STRATEGY=systematic LK_SCHEDULE=" &&
+        pass "explore: a case choosing LK_SYSTEMATIC fails with the smallest schedule"
+fi
+"$S" futex_mutex_systematic >"$OUT/c7" 2>&1 && pass "explore: futex_mutex_systematic passes" ||
+    { fail "explore: futex_mutex_systematic"; cat "$OUT/c7"; }
+"$OUT/suite-normal-gcc" futex_mutex_systematic >"$OUT/c8" 2>&1 &&
+    pass "normal: futex_mutex_systematic passes (stress runs)" || fail "normal: futex_mutex_systematic"
 CK_FORK=no "$S" futex_mutex_counts_exactly >"$OUT/c4" 2>&1 && pass "explore: CK_FORK=no works" ||
     fail "explore: CK_FORK=no"
 "$OUT/suite-normal-gcc" futex_mutex_counts_exactly >"$OUT/c5" 2>&1 &&
