@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "chan.h"
 #include "chan_test.h"
@@ -173,7 +174,7 @@ START_TEST(send_blocks_when_full)
     struct blocking_call call = { ch, &values[2], 99 };
     struct helper h;
     helper_start(&h, send_in_thread, &call);
-    test_settle(0.05);
+    test_settle(0.02);
     ck_assert_msg(!helper_done(&h), "chan_send into a full channel returned (status %d): "
                   "expected it to block until a receive", call.status);
     void *m = NULL;
@@ -199,7 +200,7 @@ START_TEST(recv_blocks_when_empty)
     struct blocking_call call = { ch, NULL, 99 };
     struct helper h;
     helper_start(&h, recv_in_thread, &call);
-    test_settle(0.05);
+    test_settle(0.02);
     ck_assert_msg(!helper_done(&h), "chan_recv from an empty channel returned (status %d): "
                   "expected it to block until a send", call.status);
     chan_send(ch, &value);
@@ -211,38 +212,40 @@ START_TEST(recv_blocks_when_empty)
 }
 END_TEST
 
-// CPU a blocked helper uses over a while: fails the test if it returns or
-// uses more than 5% of the wall-clock time.
-static void check_sleeps(struct helper *h, const char *who)
-{
-    double cpu_start = test_thread_cpu(h->thread), wall_start = test_now();
-    test_settle(0.2);
-    double cpu = test_thread_cpu(h->thread) - cpu_start, wall = test_now() - wall_start;
-    ck_assert_msg(!helper_done(h) && cpu_start >= 0 && cpu >= 0,
-                  "the %s returned: expected it to block", who);
-    ck_assert_msg(cpu < 0.05 * wall,
-                  "the blocked %s used %.0f ms of CPU in %.0f ms: expected under 5%% (wait on "
-                  "a condition variable, do not spin)", who, cpu * 1e3, wall * 1e3);
-}
-
 START_TEST(blocked_threads_sleep)
 {
     // A receiver blocked on an empty channel and a sender blocked on a full
-    // one sleep: each uses under 5% of a CPU (by its thread's CPU clock).
+    // one sleep: over 0.2 s each uses under 5% of a CPU (by its thread's
+    // CPU clock, which a busy machine does not inflate).
     chan_t *empty = new_chan(1), *full = new_chan(1);
     long values[2] = { 1, 2 };
     chan_send(full, &values[0]);
     struct blocking_call receive = { empty, NULL, 99 }, send = { full, &values[1], 99 };
-    struct helper receiver, sender;
-    helper_start(&receiver, recv_in_thread, &receive);
-    helper_start(&sender, send_in_thread, &send);
-    test_settle(0.05);
-    check_sleeps(&receiver, "receiver");
-    check_sleeps(&sender, "sender");
+    struct helper helpers[2];
+    helper_start(&helpers[0], recv_in_thread, &receive);
+    helper_start(&helpers[1], send_in_thread, &send);
+    test_settle(0.02);
+    const char *who[2] = { "receiver", "sender" };
+    double cpu_start[2], cpu[2];
+    for (int i = 0; i < 2; i++)
+        cpu_start[i] = test_thread_cpu(helpers[i].thread);
+    double wall_start = test_now();
+    struct timespec window = { 0, 200000000 };
+    nanosleep(&window, NULL);
+    double wall = test_now() - wall_start;
+    for (int i = 0; i < 2; i++) {
+        cpu[i] = test_thread_cpu(helpers[i].thread) - cpu_start[i];
+        ck_assert_msg(!helper_done(&helpers[i]) && cpu_start[i] >= 0 && cpu[i] >= 0,
+                      "the %s returned: expected it to block", who[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        ck_assert_msg(cpu[i] < 0.05 * wall,
+                      "the blocked %s used %.0f ms of CPU in %.0f ms: expected under 5%% (wait "
+                      "on a condition variable, do not spin)", who[i], cpu[i] * 1e3, wall * 1e3);
     void *m;
     chan_send(empty, &values[0]);
     chan_recv(full, &m);
-    ck_assert_msg(helper_done_within(&receiver, 1) && helper_done_within(&sender, 1),
+    ck_assert_msg(helper_done_within(&helpers[0], 1) && helper_done_within(&helpers[1], 1),
                   "a blocked thread did not return within 1 s of its partner's call");
     chan_free(empty);
     chan_free(full);
@@ -267,7 +270,7 @@ START_TEST(rendezvous_send_waits_for_receiver)
     struct blocking_call call = { ch, &value, 99 };
     struct helper h;
     helper_start(&h, send_in_thread, &call);
-    test_settle(0.05);
+    test_settle(0.02);
     ck_assert_msg(!helper_done(&h), "chan_send on a channel of capacity 0 returned with no "
                   "receiver: expected it to wait for one (rendezvous)");
     ck_assert_msg(chan_tryrecv(ch, &m) == CHAN_OK && m == &value,
@@ -277,7 +280,7 @@ START_TEST(rendezvous_send_waits_for_receiver)
     // And the other way round: a waiting receiver lets trysend through.
     call = (struct blocking_call){ ch, NULL, 99 };
     helper_start(&h, recv_in_thread, &call);
-    test_settle(0.05);
+    test_settle(0.02);
     ck_assert_msg(chan_trysend(ch, &value) == CHAN_OK,
                   "chan_trysend on capacity 0 with a receiver waiting: expected CHAN_OK");
     ck_assert_msg(helper_done_within(&h, 1) && call.message == &value,
@@ -339,11 +342,12 @@ START_TEST(close_wakes_blocked_receivers)
         calls[i] = (struct blocking_call){ ch, NULL, 99 };
         helper_start(&h[i], recv_in_thread, &calls[i]);
     }
-    test_settle(0.05);
+    test_settle(0.02);
     chan_close(ch);
+    test_wait_for(&h[2].done, 1, 1);
     int woken = 0;
     for (int i = 0; i < 3; i++)
-        woken += helper_done_within(&h[i], 1);
+        woken += helper_done_within(&h[i], 0.2);
     ck_assert_msg(woken == 3, "%d of 3 blocked receivers returned within 1 s of chan_close: "
                   "expected all (wake every waiter, not one)", woken);
     for (int i = 0; i < 3; i++)
@@ -364,7 +368,7 @@ START_TEST(close_wakes_blocked_senders)
         calls[i] = (struct blocking_call){ ch, msg_new(i), 99 };
         helper_start(&h[i], send_in_thread, &calls[i]);
     }
-    test_settle(0.05);
+    test_settle(0.02);
     chan_close(ch);
     int woken = 0;
     for (int i = 0; i < 2; i++)
@@ -478,7 +482,7 @@ START_TEST(select_blocks_until_ready)
     struct select_call call = { cases, 2, true, 99 };
     struct helper h;
     helper_start(&h, select_in_thread, &call);
-    test_settle(0.05);
+    test_settle(0.02);
     ck_assert_msg(!helper_done(&h), "select over two empty channels returned %d: expected it "
                   "to block", call.chosen);
     ck_assert_msg(chan_send(b, &value) == CHAN_OK, "send to the waiting select: expected CHAN_OK");
@@ -492,7 +496,7 @@ START_TEST(select_blocks_until_ready)
     cases[1] = (struct chan_case){ .ch = b, .dir = CHAN_SEND, .message = &value };
     call.chosen = 99;
     helper_start(&h, select_in_thread, &call);
-    test_settle(0.05);
+    test_settle(0.02);
     ck_assert_msg(!helper_done(&h), "select with a send on capacity 0 and no receiver returned "
                   "%d: expected it to wait", call.chosen);
     m = NULL;
@@ -672,13 +676,13 @@ static struct {
     atomic_long out_of_order, wrong;
 } pool;
 
-// Job 0 is slow: it waits (up to 0.5 s) until the output has received
+// Job 0 is slow: it waits (up to 0.2 s) until the output has received
 // something.  A pool that keeps order cannot release anything before job 0,
 // so it waits the whole time; one that passes later results by lets them out.
 static long pool_square(long x)
 {
     if (x == 0)
-        test_wait_for(&pool.received, 1, 0.5);
+        test_wait_for(&pool.received, 1, 0.2);
     return x * x;
 }
 
@@ -712,6 +716,13 @@ static void *pool_consumer(void *arg)
     return NULL;
 }
 
+static void *pool_in_thread(void *arg)
+{
+    (void)arg;
+    pool_run(pool.in, pool.out, 3, pool_square);
+    return NULL;
+}
+
 START_TEST(pool_keeps_input_order)
 {
     // A pool of 3 workers squares 30 numbers; the first is slow, so later
@@ -723,9 +734,13 @@ START_TEST(pool_keeps_input_order)
     struct helper feeder, consumer;
     helper_start(&feeder, pool_feeder, NULL);
     helper_start(&consumer, pool_consumer, NULL);
-    pool_run(pool.in, pool.out, 3, pool_square);
-    ck_assert_msg(helper_done_within(&feeder, 2) && helper_done_within(&consumer, 2),
-                  "2 s after pool_run returned, the output was still open: expected pool_run "
+    struct helper runner;
+    helper_start(&runner, pool_in_thread, NULL);
+    ck_assert_msg(helper_done_within(&runner, 3),
+                  "pool_run had not returned after 3 s: expected it to end once the input is "
+                  "closed and drained (%d results so far)", atomic_load(&pool.received));
+    ck_assert_msg(helper_done_within(&feeder, 1) && helper_done_within(&consumer, 1),
+                  "1 s after pool_run returned, the output was still open: expected pool_run "
                   "to close it");
     int received = atomic_load(&pool.received);
     ck_assert_msg(atomic_load(&pool.wrong) == 0,
