@@ -35,7 +35,7 @@ START_TEST(close_wakes_blocked_select)
     struct select_call call = { cases, 2, 99 };
     struct helper h;
     helper_start(&h, select_in_thread, &call);
-    test_settle(0.02);
+    helper_wait_asleep(&h, 1);
     ck_assert_msg(!helper_done(&h), "select over two empty channels returned %d: expected it to block",
                   call.chosen);
     chan_close(b);

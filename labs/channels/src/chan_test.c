@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "labkit_check.h"
 
@@ -20,6 +21,7 @@ static void sleep_seconds(double seconds)
 static void *helper_main(void *arg)
 {
     struct helper *h = arg;
+    atomic_store(&h->tid, (int)gettid());
     h->result = h->fn(h->arg);
     atomic_store(&h->done, 1);
     return NULL;
@@ -40,6 +42,34 @@ void helper_start(struct helper *h, void *(*fn)(void *), void *arg)
     if (rc != 0) {
         fprintf(stderr, "helper_start: pthread_create: %s\n", strerror(rc));
         abort();
+    }
+}
+
+// The state letter of a thread of this process (R, S, D, ...), or 0.
+static char thread_state(int tid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = 0;
+    // The command name is in parentheses and may hold spaces: the state
+    // follows the last ')'.
+    char *end = strrchr(line, ')');
+    return end && end[1] == ' ' ? end[2] : 0;
+}
+
+void helper_wait_asleep(struct helper *h, double seconds)
+{
+    double deadline = test_now() + test_patience(seconds);
+    int asleep = 0;
+    while (asleep < 2 && !helper_done(h) && test_now() < deadline) {
+        int tid = atomic_load(&h->tid);
+        asleep = tid && thread_state(tid) == 'S' ? asleep + 1 : 0;
+        sleep_seconds(0.001);
     }
 }
 

@@ -20,6 +20,7 @@ struct helper {
     void *arg;
     void *result;
     atomic_int done;
+    atomic_int tid; // its Linux thread id, once it runs
     bool joined;
 };
 
@@ -28,6 +29,13 @@ void helper_start(struct helper *h, void *(*fn)(void *), void *arg);
 // Wait up to test_patience(seconds) for the helper to return, then join it.
 // Returns false, without joining, if it is still running.
 bool helper_done_within(struct helper *h, double seconds);
+
+// Wait until the helper sleeps in the kernel (its state in
+// /proc/self/task/TID/stat is S twice in a row, 1 ms apart) or has returned,
+// up to test_patience(seconds).  Then a check that it has not returned is
+// not a race with its start.  A helper that spins never sleeps: this then
+// waits the whole time, and the test goes on.
+void helper_wait_asleep(struct helper *h, double seconds);
 
 // Whether the helper has returned yet.
 bool helper_done(struct helper *h);

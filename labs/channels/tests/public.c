@@ -174,7 +174,7 @@ START_TEST(send_blocks_when_full)
     struct blocking_call call = { ch, &values[2], 99 };
     struct helper h;
     helper_start(&h, send_in_thread, &call);
-    test_settle(0.02);
+    helper_wait_asleep(&h, 1);
     ck_assert_msg(!helper_done(&h), "chan_send into a full channel returned (status %d): "
                   "expected it to block until a receive", call.status);
     void *m = NULL;
@@ -200,7 +200,7 @@ START_TEST(recv_blocks_when_empty)
     struct blocking_call call = { ch, NULL, 99 };
     struct helper h;
     helper_start(&h, recv_in_thread, &call);
-    test_settle(0.02);
+    helper_wait_asleep(&h, 1);
     ck_assert_msg(!helper_done(&h), "chan_recv from an empty channel returned (status %d): "
                   "expected it to block until a send", call.status);
     chan_send(ch, &value);
@@ -224,7 +224,8 @@ START_TEST(blocked_threads_sleep)
     struct helper helpers[2];
     helper_start(&helpers[0], recv_in_thread, &receive);
     helper_start(&helpers[1], send_in_thread, &send);
-    test_settle(0.02);
+    helper_wait_asleep(&helpers[0], 1);
+    helper_wait_asleep(&helpers[1], 1);
     const char *who[2] = { "receiver", "sender" };
     double cpu_start[2], cpu[2];
     for (int i = 0; i < 2; i++)
@@ -270,7 +271,7 @@ START_TEST(rendezvous_send_waits_for_receiver)
     struct blocking_call call = { ch, &value, 99 };
     struct helper h;
     helper_start(&h, send_in_thread, &call);
-    test_settle(0.02);
+    helper_wait_asleep(&h, 1);
     ck_assert_msg(!helper_done(&h), "chan_send on a channel of capacity 0 returned with no "
                   "receiver: expected it to wait for one (rendezvous)");
     ck_assert_msg(chan_tryrecv(ch, &m) == CHAN_OK && m == &value,
@@ -280,7 +281,7 @@ START_TEST(rendezvous_send_waits_for_receiver)
     // And the other way round: a waiting receiver lets trysend through.
     call = (struct blocking_call){ ch, NULL, 99 };
     helper_start(&h, recv_in_thread, &call);
-    test_settle(0.02);
+    helper_wait_asleep(&h, 1);
     ck_assert_msg(chan_trysend(ch, &value) == CHAN_OK,
                   "chan_trysend on capacity 0 with a receiver waiting: expected CHAN_OK");
     ck_assert_msg(helper_done_within(&h, 1) && call.message == &value,
@@ -342,7 +343,8 @@ START_TEST(close_wakes_blocked_receivers)
         calls[i] = (struct blocking_call){ ch, NULL, 99 };
         helper_start(&h[i], recv_in_thread, &calls[i]);
     }
-    test_settle(0.02);
+    for (int i = 0; i < 3; i++)
+        helper_wait_asleep(&h[i], 1);
     chan_close(ch);
     test_wait_for(&h[2].done, 1, 1);
     int woken = 0;
@@ -368,7 +370,8 @@ START_TEST(close_wakes_blocked_senders)
         calls[i] = (struct blocking_call){ ch, msg_new(i), 99 };
         helper_start(&h[i], send_in_thread, &calls[i]);
     }
-    test_settle(0.02);
+    for (int i = 0; i < 2; i++)
+        helper_wait_asleep(&h[i], 1);
     chan_close(ch);
     int woken = 0;
     for (int i = 0; i < 2; i++)
@@ -482,7 +485,7 @@ START_TEST(select_blocks_until_ready)
     struct select_call call = { cases, 2, true, 99 };
     struct helper h;
     helper_start(&h, select_in_thread, &call);
-    test_settle(0.02);
+    helper_wait_asleep(&h, 1);
     ck_assert_msg(!helper_done(&h), "select over two empty channels returned %d: expected it "
                   "to block", call.chosen);
     ck_assert_msg(chan_send(b, &value) == CHAN_OK, "send to the waiting select: expected CHAN_OK");
@@ -496,7 +499,7 @@ START_TEST(select_blocks_until_ready)
     cases[1] = (struct chan_case){ .ch = b, .dir = CHAN_SEND, .message = &value };
     call.chosen = 99;
     helper_start(&h, select_in_thread, &call);
-    test_settle(0.02);
+    helper_wait_asleep(&h, 1);
     ck_assert_msg(!helper_done(&h), "select with a send on capacity 0 and no receiver returned "
                   "%d: expected it to wait", call.chosen);
     m = NULL;
@@ -584,10 +587,13 @@ START_TEST(select_is_uniform)
 }
 END_TEST
 
+enum { MEET_ROUNDS = 300 };
+
 static struct {
     chan_t *a, *b;
     long rounds;
     atomic_long wrong;
+    atomic_uchar seen[MEET_ROUNDS];
 } pair;
 
 static void *select_sender(void *arg)
@@ -612,10 +618,14 @@ static void *select_receiver(void *arg)
 {
     (void)arg;
     for (long r = 0; r < pair.rounds; r++) {
-        struct chan_case cases[2] = { { .ch = pair.b, .dir = CHAN_RECV }, { .ch = pair.a, .dir = CHAN_RECV } };
+        struct chan_case cases[2] = { { .ch = pair.a, .dir = CHAN_RECV }, { .ch = pair.b, .dir = CHAN_RECV } };
         int chosen = chan_select(cases, 2, true);
-        if (chosen < 0 || chosen > 1 || cases[chosen].status != CHAN_OK || !cases[chosen].message ||
-            msg_take(cases[chosen].message) != r)
+        long got = -1;
+        if (chosen >= 0 && chosen < 2 && cases[chosen].status == CHAN_OK && cases[chosen].message)
+            got = msg_take(cases[chosen].message);
+        if (got >= 0 && got < pair.rounds)
+            atomic_fetch_add(&pair.seen[got], 1);
+        else
             atomic_fetch_add(&pair.wrong, 1);
     }
     return NULL;
@@ -624,12 +634,14 @@ static void *select_receiver(void *arg)
 START_TEST(select_meets_select)
 {
     // A select sending on two channels of capacity 0 and a select receiving
-    // from them (in the other order) meet, 300 times: each round exactly one
-    // message passes, the one sent that round.
+    // from them meet 300 times: each message sent arrives exactly once.
+    // (Selects listing the channels in opposite orders: explore_select_opposite_orders.)
     pair.a = new_chan(0);
     pair.b = new_chan(0);
-    pair.rounds = lk_scaled(300, 3, 3);
+    pair.rounds = lk_scaled(MEET_ROUNDS, 3, 3);
     atomic_store(&pair.wrong, 0);
+    for (int r = 0; r < MEET_ROUNDS; r++)
+        atomic_store(&pair.seen[r], 0);
     struct helper sender, receiver;
     helper_start(&sender, select_sender, NULL);
     helper_start(&receiver, select_receiver, NULL);
@@ -637,8 +649,12 @@ START_TEST(select_meets_select)
                   "the selects were still running after 5 s: expected a select's send to meet "
                   "a select's receive on a channel of capacity 0");
     ck_assert_msg(atomic_load(&pair.wrong) == 0,
-                  "%ld rounds went wrong (bad index or status, or the wrong message): expected none",
-                  atomic_load(&pair.wrong));
+                  "%ld selects went wrong (bad index or status, or a message nobody sent): "
+                  "expected none", atomic_load(&pair.wrong));
+    for (long r = 0; r < pair.rounds; r++)
+        ck_assert_msg(atomic_load(&pair.seen[r]) == 1,
+                      "message %ld arrived %d times: expected exactly once", r,
+                      atomic_load(&pair.seen[r]));
     chan_free(pair.a);
     chan_free(pair.b);
 }
