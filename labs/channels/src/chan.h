@@ -3,7 +3,7 @@
 // The lab provides this header; you implement the chan_ functions in chan.c
 // and the programs in programs.c.  A channel carries pointers ("messages").
 // Sending a message gives it away: after chan_send returns, the sender must
-// not touch the object again; the receiver owns it (README.md#ownership).
+// not touch the object again; the receiver owns it (README.md#ownership-moves-with-the-message).
 //
 // Build the channel from the lab's lock and condition variable (lk_mutex_t in
 // labs/common/lk_sched.h, cond_t in cond.h) and start threads with
