@@ -109,8 +109,8 @@ static void check_flow(unsigned capacity, long per_sender)
     for (long i = 0; i < SENDERS; i++)
         helper_start(&senders[i], flow_sender, (void *)i);
     for (int i = 0; i < SENDERS; i++)
-        ck_assert_msg(helper_done_within(&senders[i], 10),
-                      "sender %d still sending after 10 s: expected the receivers to take "
+        ck_assert_msg(helper_done_within(&senders[i], 5),
+                      "sender %d still sending after 5 s: expected the receivers to take "
                       "every message (a lost wake-up?)", i);
     chan_close(flow.ch);
     for (int i = 0; i < RECEIVERS; i++)
@@ -803,8 +803,8 @@ START_TEST(server_counts_requests)
     for (long i = 0; i < CLIENTS; i++)
         helper_start(&clients[i], bank_client, (void *)i);
     for (int i = 0; i < CLIENTS; i++)
-        ck_assert_msg(helper_done_within(&clients[i], 10),
-                      "client %d was still waiting for replies after 10 s", i);
+        ck_assert_msg(helper_done_within(&clients[i], 5),
+                      "client %d was still waiting for replies after 5 s", i);
     ck_assert_msg(atomic_load(&bank.not_increasing) == 0,
                   "%ld replies were not above the same client's previous one: expected each "
                   "reply to be the counter's new value", atomic_load(&bank.not_increasing));
