@@ -190,21 +190,20 @@ static int recv_locked(chan_t *ch, void **message)
     return CHAN_WOULDBLOCK;
 }
 
-// Queue a waiter on ch (locked), unlock, and sleep until a partner fires it.
-// Then take the lock once more: the partner fired us holding it, and after
-// this, it is done with the channel, so our caller may free it.
-static void block_on(chan_t *ch, struct waiter *w)
+// Queue a waiter on ch (locked), unlock, and sleep on p until a partner
+// fires it.  Then take the lock once more: the partner fired us holding it,
+// and after this, it is done with the channel, so our caller may free it.
+static void block_on(chan_t *ch, struct waiter *w, struct parker *p)
 {
-    struct parker p;
-    parker_init(&p);
-    w->parker = &p;
+    parker_init(p);
+    w->parker = p;
     w->index = 0;
     waitq_push(w->sender ? &ch->senders : &ch->receivers, w);
     lk_mutex_unlock(&ch->lock);
-    parker_wait(&p);
+    parker_wait(p);
     lk_mutex_lock(&ch->lock);
     lk_mutex_unlock(&ch->lock);
-    lk_mutex_destroy(&p.lock);
+    lk_mutex_destroy(&p->lock);
 }
 
 int chan_send(chan_t *ch, void *message)
@@ -215,8 +214,9 @@ int chan_send(chan_t *ch, void *message)
         lk_mutex_unlock(&ch->lock);
         return status;
     }
+    struct parker p;
     struct waiter w = { .message = message, .sender = true };
-    block_on(ch, &w);
+    block_on(ch, &w, &p);
     return w.status;
 }
 
@@ -228,8 +228,9 @@ int chan_recv(chan_t *ch, void **message)
         lk_mutex_unlock(&ch->lock);
         return status;
     }
+    struct parker p;
     struct waiter w = { .sender = false };
-    block_on(ch, &w);
+    block_on(ch, &w, &p);
     *message = w.message;
     return w.status;
 }
@@ -309,7 +310,8 @@ static int select_poll(struct chan_case *cases, int n, int *order)
 {
     for (int i = 0; i < n; i++) {
         int j = (int)rng_below((unsigned)i + 1);
-        order[i] = order[j];
+        if (j != i)
+            order[i] = order[j];
         order[j] = i;
     }
     for (int k = 0; k < n; k++) {

@@ -143,7 +143,7 @@ static void *pool_collector(void *arg)
 }
 
 // Hand one input to a worker; false if out of memory.
-static bool pool_dispatch(struct pool *pool, long *value)
+static bool pool_dispatch(struct pool *pool, const long *value)
 {
     struct job *job = malloc(sizeof *job);
     chan_t *reply = chan_new(1);

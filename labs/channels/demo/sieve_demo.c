@@ -55,9 +55,13 @@ static void *filter(void *arg)
 static void draw_chain(const struct filter *filters, int count)
 {
     printf("  gen");
-    for (int i = 0; i < count; i++)
-        printf(count > 10 && i >= 4 && i < count - 4 ? (i == 4 ? " -> ..." : "") : " -> [%ld]",
-               filters[i].prime);
+    // A long chain shows its first and last four filters.
+    for (int i = 0; i < count; i++) {
+        if (count <= 10 || i < 4 || i >= count - 4)
+            printf(" -> [%ld]", filters[i].prime);
+        else if (i == 4)
+            printf(" -> ...");
+    }
     printf(" -> main\n");
 }
 

@@ -6,13 +6,6 @@
 #include "chan_test.h"
 #include "labkit_check.h"
 
-static chan_t *new_chan(unsigned capacity)
-{
-    chan_t *ch = chan_new(capacity);
-    ck_assert_msg(ch != NULL, "chan_new(%u) returned NULL: expected a channel", capacity);
-    return ch;
-}
-
 struct select_call {
     struct chan_case *cases;
     int n;

@@ -132,6 +132,13 @@ double test_thread_cpu(pthread_t thread)
     return (double)used.tv_sec + (double)used.tv_nsec / 1e9;
 }
 
+chan_t *new_chan(unsigned capacity)
+{
+    chan_t *ch = chan_new(capacity);
+    ck_assert_msg(ch != NULL, "chan_new(%u) returned NULL: expected a channel", capacity);
+    return ch;
+}
+
 void *msg_new(long value)
 {
     long *m = malloc(sizeof *m);

@@ -56,6 +56,9 @@ bool test_wait_for(atomic_int *flag, int value, double seconds);
 // CPU time a thread has used so far, in seconds; -1 if it has ended.
 double test_thread_cpu(pthread_t thread);
 
+// chan_new(capacity), failing the test if it returns NULL.
+chan_t *new_chan(unsigned capacity);
+
 // A heap message carrying a number: what the tests send.  msg_take frees it
 // and returns the number.
 void *msg_new(long value);
