@@ -22,6 +22,7 @@
 static char *heap_start;  // first byte of the region
 static char *heap_brk;    // the break: first byte past the heap
 static size_t heap_limit; // mem_sbrk() never grows the heap past this size
+static size_t heap_peak;  // the largest size since mem_init() or mem_reset_peak()
 
 void mem_init(void)
 {
@@ -36,6 +37,7 @@ void mem_init(void)
     }
     mem_reset_brk();
     heap_limit = MEM_MAX_HEAP;
+    heap_peak = 0;
 }
 
 void mem_deinit(void)
@@ -53,6 +55,8 @@ void *mem_sbrk(intptr_t incr)
         return (void *)-1;
     char *old_brk = heap_brk;
     heap_brk += incr;
+    if (mem_heapsize() > heap_peak)
+        heap_peak = mem_heapsize();
     // The new bytes are usable but hold nothing yet: Memcheck then reports a
     // branch on a header the allocator forgot to write.
     VALGRIND_MAKE_MEM_UNDEFINED(old_brk, incr);
@@ -81,6 +85,16 @@ void *mem_heap_hi(void)
 size_t mem_heapsize(void)
 {
     return (size_t)(heap_brk - heap_start);
+}
+
+size_t mem_peak_heapsize(void)
+{
+    return heap_peak;
+}
+
+void mem_reset_peak(void)
+{
+    heap_peak = mem_heapsize();
 }
 
 size_t mem_pagesize(void)
