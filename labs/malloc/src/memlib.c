@@ -22,7 +22,10 @@
 static char *heap_start;  // first byte of the region
 static char *heap_brk;    // the break: first byte past the heap
 static size_t heap_limit; // mem_sbrk() never grows the heap past this size
-static size_t heap_peak;  // the largest size since mem_init() or mem_reset_peak()
+// Every byte mem_sbrk() ever added, in this process: it never goes down, so
+// a driver that reads it before and after a trace learns how much heap the
+// trace needed, whatever the allocator did to the break in between.
+static size_t heap_grown;
 
 void mem_init(void)
 {
@@ -37,7 +40,6 @@ void mem_init(void)
     }
     mem_reset_brk();
     heap_limit = MEM_MAX_HEAP;
-    heap_peak = 0;
 }
 
 void mem_deinit(void)
@@ -55,8 +57,7 @@ void *mem_sbrk(intptr_t incr)
         return (void *)-1;
     char *old_brk = heap_brk;
     heap_brk += incr;
-    if (mem_heapsize() > heap_peak)
-        heap_peak = mem_heapsize();
+    heap_grown += (size_t)incr;
     // The new bytes are usable but hold nothing yet: Memcheck then reports a
     // branch on a header the allocator forgot to write.
     VALGRIND_MAKE_MEM_UNDEFINED(old_brk, incr);
@@ -87,14 +88,9 @@ size_t mem_heapsize(void)
     return (size_t)(heap_brk - heap_start);
 }
 
-size_t mem_peak_heapsize(void)
+size_t mem_grown_total(void)
 {
-    return heap_peak;
-}
-
-void mem_reset_peak(void)
-{
-    heap_peak = mem_heapsize();
+    return heap_grown;
 }
 
 size_t mem_pagesize(void)

@@ -39,13 +39,12 @@ void *mem_heap_hi(void);
 // The heap's size in bytes (the break minus the start).
 size_t mem_heapsize(void);
 
-// The largest size the heap has had since mem_init() or mem_reset_peak():
-// the driver's utilization is measured against it, so moving the break back
-// down (mem_reset_brk) cannot make a heap look smaller than it was.  Not for
-// the allocator: the grader refuses an mm.c that calls these, mem_init,
-// mem_deinit, mem_reset_brk or mem_set_limit.
-size_t mem_peak_heapsize(void);
-void mem_reset_peak(void);
+// Every byte mem_sbrk() has added since the program started.  It never goes
+// down (not even in mem_init or mem_reset_brk), so the driver measures a
+// trace's heap as the growth during the trace: the heap's high-water mark
+// for an allocator that only grows its heap, and no less for one that moves
+// the break back and grows it again.
+size_t mem_grown_total(void);
 
 // The system's page size.
 size_t mem_pagesize(void);

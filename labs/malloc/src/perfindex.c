@@ -1,6 +1,7 @@
 // The performance index: one measurement for the graded cases and the bench.
 #include "perfindex.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,9 +27,13 @@ double perf_utilization_part(double utilization)
     return clamp01((utilization - UTIL_FLOOR) / (UTIL_TOP - UTIL_FLOOR));
 }
 
+// On a log scale: the same relative change of speed (say 3% of noise) moves
+// the index by the same amount at any ratio.
 double perf_throughput_part(double ratio)
 {
-    return clamp01((ratio - RATIO_FLOOR) / (RATIO_TOP - RATIO_FLOOR));
+    if (ratio <= RATIO_FLOOR)
+        return 0;
+    return clamp01(log(ratio / RATIO_FLOOR) / log(RATIO_TOP / RATIO_FLOOR));
 }
 
 double perf_index(double utilization, double ratio)

@@ -55,7 +55,7 @@ struct trace_result {
     int failed_op;        // index of the first bad operation, -1 when ok
     char message[320];    // what went wrong, "" when ok
     size_t peak_payload;  // largest total of live requested bytes
-    size_t heap_size;     // the heap's largest size during the replay (its high-water mark)
+    size_t heap_size;     // what mem_sbrk added during the replay: the heap's high-water mark
     double utilization;   // peak_payload / heap_size, 0 when not ok
     // The best utilization any allocator could reach with 16-byte aligned
     // blocks: peak_payload over the largest total of live sizes each rounded
@@ -63,7 +63,7 @@ struct trace_result {
     double alignment_limit;
 };
 
-// Start a fresh heap (mem_reset_brk(), mem_reset_peak() and mm_init()), then replay the trace
+// Start a fresh heap (mem_reset_brk() and mm_init()), then replay the trace
 // through mm_malloc, mm_free and mm_realloc, checking every operation: the
 // block is aligned, inside the heap and overlaps no live block; its bytes
 // (filled with a pattern made from the id) are intact when it is freed or

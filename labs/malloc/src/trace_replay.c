@@ -209,6 +209,7 @@ static int replay_op(struct replay *r, int i)
 int trace_check(const struct trace *trace, struct trace_result *result)
 {
     struct replay r = {.trace = trace, .result = result};
+    size_t grown_before = mem_grown_total();
     *result = (struct trace_result){.ok = 1, .failed_op = -1};
     r.payload = calloc(trace->num_ids + 1, sizeof *r.payload);
     r.size = calloc(trace->num_ids + 1, sizeof *r.size);
@@ -218,7 +219,7 @@ int trace_check(const struct trace *trace, struct trace_result *result)
         result->ok = 0;
     } else {
         mem_reset_brk();
-        mem_reset_peak();
+        grown_before = mem_grown_total();
         if (mm_init() != 0) {
             snprintf(result->message, sizeof result->message,
                      "%s: mm_init returned non-zero on an empty heap", trace->name);
@@ -229,9 +230,10 @@ int trace_check(const struct trace *trace, struct trace_result *result)
         if (replay_op(&r, i) == 0 && r.live_bytes > result->peak_payload)
             result->peak_payload = r.live_bytes;
     }
-    // The high-water mark, not the final size: a heap that shrank back (or
-    // an allocator that started over) still needed its largest size.
-    result->heap_size = mem_peak_heapsize();
+    // What the heap grew by during the replay: its high-water mark, not its
+    // final size, so that an allocator that moved the break back (or started
+    // over) is charged for every byte it took.
+    result->heap_size = mem_grown_total() - grown_before;
     if (result->ok && result->heap_size > 0)
         result->utilization = (double)result->peak_payload / (double)result->heap_size;
     if (r.aligned_peak > 0)
@@ -245,7 +247,6 @@ int trace_check(const struct trace *trace, struct trace_result *result)
 static int mm_reset(void)
 {
     mem_reset_brk();
-    mem_reset_peak();
     return mm_init();
 }
 
