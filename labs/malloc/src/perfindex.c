@@ -12,7 +12,7 @@ const char *const perf_scoring_traces[6] = {"tree.rep",     "realloc.rep", "smal
 // worth nothing, at the top it is worth all of its weight.
 #define UTIL_FLOOR 0.55
 #define UTIL_TOP 0.79
-#define RATIO_FLOOR 0.10
+#define RATIO_FLOOR 0.15
 #define RATIO_TOP 0.70
 #define UTIL_WEIGHT 60.0
 #define RATIO_WEIGHT 40.0
