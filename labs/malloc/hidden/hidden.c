@@ -107,11 +107,14 @@ START_TEST(heap_growth_merges_with_free_last_block)
     heaptest_fill();
     char *last = mm_malloc(LAST);
     heaptest_assert_block(last, LAST, "mm_malloc(2000)");
-    size_t before = mem_heapsize();
+    size_t before = mem_heapsize(), grown_before = mem_grown_total();
     mm_free(last);
     char *p = mm_malloc(REQUEST);
     heaptest_assert_block(p, REQUEST, "mm_malloc(3000)");
-    size_t grown = mem_heapsize() - before;
+    size_t grown = mem_grown_total() - grown_before;
+    ck_assert_msg(mem_heapsize() == before + grown, "mm_free and mm_malloc(%d) added %zu "
+                  "bytes to the heap, yet it went from %zu to %zu bytes: expected it only to "
+                  "grow at its end", REQUEST, grown, before, mem_heapsize());
     if (p == last || grown < REQUEST)
         return;
     // The free space left is about grown + LAST - REQUEST bytes: one block if
