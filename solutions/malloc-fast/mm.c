@@ -18,7 +18,8 @@
 // of the first few blocks that fit.  Freed blocks coalesce at once; the heap
 // grows only by what a request lacks.  mm_realloc shrinks in place, grows
 // into a free next block or the heap's end, or slides down into a free
-// previous block, and moves only when none of that is possible.
+// previous block, and moves only when none of that is possible; a big block
+// that grows in place takes GROW-byte steps when it can, room for its next.
 #include "mm.h"
 
 #include "memlib.h"
@@ -38,6 +39,7 @@ enum {
     SMALL_CLASSES = SMALL_MAX / ALIGN - 1, // 32, 48, ..., SMALL_MAX
     CLASSES = 64,
     LOOKAHEAD = 6,         // blocks that fit, compared in a power-of-two list
+    GROW = 1024,           // mm_realloc grows big blocks in steps of this
 };
 
 #define MAX_REQUEST (SIZE_MAX / 4)
@@ -341,6 +343,12 @@ void *mm_realloc(void *ptr, size_t size)
         split(ptr, asize);
         return ptr;
     }
+    // A block that grows is likely to grow again, often by a little: when
+    // there is room, round a big one up to GROW bytes, so that the next small
+    // step fits in place instead of moving the whole block.
+    size_t roomy = asize >= GROW ? (asize + GROW - 1) / GROW * GROW : asize;
+    if (roomy > asize && grow_forward(ptr, roomy))
+        return ptr;
     if (grow_forward(ptr, asize))
         return ptr;
     char *slid = grow_backward(ptr, asize, old - WORD);
