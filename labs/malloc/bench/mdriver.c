@@ -1,16 +1,20 @@
 // mdriver: replay traces through your allocator and report how well it did.
 //
-//     mdriver [-r REPS] [-v] [FILE.rep...]
+//     mdriver [-v] [FILE.rep...]
 //
-// For each trace (the scoring traces in the current directory when none is
-// named) it checks every operation (trace.h), then prints the utilization
-// (peak live payload / final heap size) and the throughput of your mm_malloc,
+// For each trace (the six scoring traces in the current directory when none
+// is named) it checks every operation (trace.h), then prints the utilization
+// (peak live payload / the heap's largest size), the best utilization that
+// 16-byte alignment alone allows, and the throughput of your mm_malloc,
 // mm_free and mm_realloc beside the C library's malloc, free and realloc on
-// the same trace in the same process.  -r sets how many timed runs of each
-// allocator to take the best of (default 9); -v runs mm_checkheap(1) after a
-// trace that failed its checks.  Exit status 1 if any trace failed.
+// the same trace in the same process.  On the scoring traces it also prints
+// the performance index and the points it earns: this is the measurement
+// the graded performance cases make (perfindex.h), built the same way (-O2).
+// -v runs mm_checkheap(1) after a trace that failed its checks.  Exit
+// status 1 if any trace failed.
 #include "memlib.h"
 #include "mm.h"
+#include "perfindex.h"
 #include "trace.h"
 
 #include <stdio.h>
@@ -18,96 +22,91 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const scoring_traces[] = {"tree.rep",     "realloc.rep", "small.rep",
-                                             "coalesce.rep", "phases.rep",  "mixed.rep"};
-
-// Load the traces; returns how many, or -1 after printing why one failed.
-static int load_traces(char **names, int count, struct trace **traces)
+static void print_trace(const struct trace *trace, const struct perf_trace *t)
 {
-    for (int i = 0; i < count; i++) {
-        char error[512];
-        if ((traces[i] = trace_read(names[i], error, sizeof error)) == NULL) {
-            fprintf(stderr, "mdriver: %s\n", error);
-            return -1;
-        }
+    if (!t->check.ok) {
+        printf("%-16s %6d %5s   (%s)\n", trace->name, trace->num_ops, "no", t->check.message);
+        return;
     }
-    return count;
+    printf("%-16s %6d %5s %5.1f%% %5.1f%%", trace->name, trace->num_ops, "yes",
+           100 * t->check.utilization, 100 * t->check.alignment_limit);
+    if (t->mm_seconds > 0 && t->libc_seconds > 0)
+        printf(" %10.0f %10.0f %6.2f\n", trace->num_ops / t->mm_seconds / 1e3,
+               trace->num_ops / t->libc_seconds / 1e3, t->libc_seconds / t->mm_seconds);
+    else
+        printf("  (not timed)\n");
 }
 
-// Check and time every trace, print one line for each and the totals.
-static int report(struct trace **traces, int count, int reps, int verbose)
+static int report(struct trace **traces, int count, int scoring, int verbose)
 {
-    double *mm_seconds = calloc(count, sizeof *mm_seconds);
-    double *libc_seconds = calloc(count, sizeof *libc_seconds);
-    double util_sum = 0, mm_total = 0, libc_total = 0;
-    long ops_total = 0;
-    int failed = 0;
-    printf("%-16s %6s %5s %6s %12s %12s %7s\n", "trace", "ops", "valid", "util",
+    static struct perf_result result;
+    perf_measure(traces, count, &result);
+    long ops = 0;
+    double limit_sum = 0, mm_total = 0, libc_total = 0;
+    printf("%-16s %6s %5s %6s %6s %10s %10s %6s\n", "trace", "ops", "valid", "util", "limit",
            "mm Kops/s", "libc Kops/s", "ratio");
-    for (int i = 0; i < count; i++) {
-        struct trace_result result;
-        trace_check(traces[i], &result);
-        int timed = result.ok && trace_bench(&traces[i], 1, reps, &mm_seconds[i],
-                                             &libc_seconds[i]) == 0;
-        if (!result.ok) {
-            printf("%-16s %6d %5s   (%s)\n", traces[i]->name, traces[i]->num_ops, "no",
-                   result.message);
-            if (verbose)
-                mm_checkheap(1);
-            failed = 1;
-            continue;
-        }
-        util_sum += result.utilization;
-        if (!timed) {
-            printf("%-16s %6d %5s %5.1f%%  (a timed run failed)\n", traces[i]->name,
-                   traces[i]->num_ops, "yes", 100 * result.utilization);
-            failed = 1;
-            continue;
-        }
-        int ops = traces[i]->num_ops;
-        mm_total += mm_seconds[i];
-        libc_total += libc_seconds[i];
-        ops_total += ops;
-        printf("%-16s %6d %5s %5.1f%% %12.0f %12.0f %7.2f\n", traces[i]->name, ops, "yes",
-               100 * result.utilization, ops / mm_seconds[i] / 1e3, ops / libc_seconds[i] / 1e3,
-               libc_seconds[i] / mm_seconds[i]);
+    for (int i = 0; i < result.count; i++) {
+        const struct perf_trace *t = &result.traces[i];
+        print_trace(traces[i], t);
+        if (!t->check.ok && verbose)
+            mm_checkheap(1);
+        ops += traces[i]->num_ops;
+        limit_sum += t->check.alignment_limit;
+        mm_total += t->mm_seconds;
+        libc_total += t->libc_seconds;
     }
-    if (!failed && count > 0)
-        printf("%-16s %6ld %5s %5.1f%% %12.0f %12.0f %7.2f\n", "total", ops_total, "",
-               100 * util_sum / count, ops_total / mm_total / 1e3, ops_total / libc_total / 1e3,
-               libc_total / mm_total);
-    printf("util: average over the traces; ratio: your throughput / the C library's "
-           "(best of %d runs)\n", reps);
-    free(mm_seconds);
-    free(libc_seconds);
-    return failed;
+    if (!result.ok) {
+        printf("not timed: %s\n", result.message);
+        return 1;
+    }
+    printf("%-16s %6ld %5s %5.1f%% %5.1f%% %10.0f %10.0f %6.2f\n", "total", ops, "",
+           100 * result.utilization, 100 * limit_sum / result.count, ops / mm_total / 1e3,
+           ops / libc_total / 1e3, result.ratio);
+    printf("util: average over the traces (limit: the best that 16-byte alignment "
+           "allows); ratio: your\nthroughput / the C library's, best of %d runs each\n",
+           PERF_RUNS);
+    if (scoring)
+        printf("performance index %.1f = 60 x %.3f (utilization) + 40 x %.3f (throughput): "
+               "%d of 20 points\n", result.index, perf_utilization_part(result.utilization),
+               perf_throughput_part(result.ratio), (int)(result.index / 5 + 1e-9));
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    int reps = 9, verbose = 0, opt;
-    while ((opt = getopt(argc, argv, "r:v")) != -1) {
-        if (opt == 'r' && atoi(optarg) > 0) {
-            reps = atoi(optarg);
-        } else if (opt == 'v') {
+    int verbose = 0, opt;
+    while ((opt = getopt(argc, argv, "v")) != -1) {
+        if (opt == 'v') {
             verbose = 1;
         } else {
-            fprintf(stderr, "usage: %s [-r REPS] [-v] [FILE.rep...]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-v] [FILE.rep...]\n", argv[0]);
             return 2;
         }
     }
     char **names = argv + optind;
-    int count = argc - optind;
-    if (count == 0) {
-        names = (char **)scoring_traces;
-        count = (int)(sizeof scoring_traces / sizeof scoring_traces[0]);
+    int count = argc - optind, scoring = count == 0;
+    if (scoring) {
+        names = (char **)perf_scoring_traces;
+        count = 6;
     }
-    struct trace **traces = calloc(count, sizeof *traces);
+    if (count > PERF_MAX_TRACES) {
+        fprintf(stderr, "mdriver: at most %d traces at once\n", PERF_MAX_TRACES);
+        return 2;
+    }
+    struct trace *traces[PERF_MAX_TRACES] = {NULL};
+    int status = 0;
     mem_init();
-    int status = load_traces(names, count, traces) < 0 ? 2 : report(traces, count, reps, verbose);
+    for (int i = 0; i < count && status == 0; i++) {
+        char error[512];
+        if ((traces[i] = trace_read(names[i], error, sizeof error)) == NULL) {
+            fprintf(stderr, "mdriver: %s\n", error);
+            status = 2;
+        }
+    }
+    if (status == 0)
+        status = report(traces, count, scoring, verbose);
     for (int i = 0; i < count; i++)
         trace_free(traces[i]);
-    free(traces);
     mem_deinit();
     return status;
 }

@@ -96,14 +96,42 @@ END_TEST
 START_TEST(heap_growth_merges_with_free_last_block)
 {
     // New heap space merges with a free block at the end of the heap.
+    //
+    // An allocator may grow the heap by exactly what a request lacks, or in
+    // chunks, and may place the block anywhere in the merged free space, so
+    // the merge shows in one of three ways: the block starts where the free
+    // last block did; or the heap grew by less than the request; or what is
+    // left free after the request is one piece, bigger than the old last
+    // block and the new space's leftover could each hold alone.
+    enum { LAST = 2000, REQUEST = 3000, MARGIN = 96 };
     heaptest_fill();
-    char *last = mm_malloc(8000);
-    heaptest_assert_block(last, 8000, "mm_malloc(8000)");
+    char *last = mm_malloc(LAST);
+    heaptest_assert_block(last, LAST, "mm_malloc(2000)");
+    size_t before = mem_heapsize(), grown_before = mem_grown_total();
     mm_free(last);
-    char *p = mm_malloc(12000);
-    ck_assert_msg(p == last, "mm_malloc(12000) after freeing the heap's last block, 8000 "
-                  "bytes at %p: expected the heap to grow that block in place, got %p",
-                  (void *)last, (void *)p);
+    char *p = mm_malloc(REQUEST);
+    heaptest_assert_block(p, REQUEST, "mm_malloc(3000)");
+    size_t grown = mem_grown_total() - grown_before;
+    ck_assert_msg(mem_heapsize() == before + grown, "mm_free and mm_malloc(%d) added %zu "
+                  "bytes to the heap, yet it went from %zu to %zu bytes: expected it only to "
+                  "grow at its end", REQUEST, grown, before, mem_heapsize());
+    if (p == last || grown < REQUEST)
+        return;
+    // The free space left is about grown + LAST - REQUEST bytes: one block if
+    // it merged, else the old last block (about LAST) and the new space's
+    // leftover (about grown - REQUEST), each smaller than the request below.
+    size_t rest = grown + LAST - REQUEST - MARGIN;
+    ck_assert_msg(rest > LAST + MARGIN && rest > grown - REQUEST + MARGIN,
+                  "mm_malloc(%d) after freeing the heap's last block (%d bytes at %p) grew "
+                  "the heap by %zu bytes and returned %p: expected the new space to merge "
+                  "with that free block (the block placed at %p, or the heap grown by less "
+                  "than the request, or by a chunk whose leftover merges with it)",
+                  REQUEST, LAST, (void *)last, grown, (void *)p, (void *)last);
+    heaptest_freeze();
+    ck_assert_msg(mm_malloc(rest) != NULL, "mm_malloc(%d) after freeing the heap's last "
+                  "block (%d bytes) grew the heap by %zu bytes: expected the free space "
+                  "left (about %zu bytes) to be one merged block, but mm_malloc(%zu) with "
+                  "the heap frozen got NULL", REQUEST, LAST, grown, rest + MARGIN, rest);
 }
 END_TEST
 
@@ -177,11 +205,14 @@ END_TEST
 
 START_TEST(heap_checker_detects_block_wrongly_marked_free)
 {
-    // An allocated block whose header says "free" is reported.
+    // An allocated block whose header says "free" is reported.  The payloads
+    // are written, so whatever the checker reads where a free block would
+    // keep its links and footer is defined.
     char *block[3];
     for (int i = 0; i < 3; i++) {
         block[i] = mm_malloc(200);
         heaptest_assert_block(block[i], 200, "mm_malloc(200)");
+        memset(block[i], 0xa5, 200);
     }
     ck_assert_msg(mm_checkheap(0) == 0, "mm_checkheap before the damage: expected 0, got "
                   "non-zero");
@@ -196,14 +227,11 @@ START_TEST(heap_checker_detects_corrupted_free_footer)
 {
     // A free block whose footer disagrees with its header is reported.
     char *block[3];
-    for (int i = 0; i < 3; i++) {
-        block[i] = mm_malloc(200);
-        heaptest_assert_block(block[i], 200, "mm_malloc(200)");
-    }
+    heaptest_allocate_adjacent(block, 3, 200);
     mm_free(block[1]);
     ck_assert_msg(mm_checkheap(0) == 0, "mm_checkheap before the damage: expected 0, got "
                   "non-zero");
-    // The free block's footer is the word before the next block's header.
+    // The free block's footer is the word before its right neighbour's header.
     ((size_t *)block[2])[-2] ^= 0x40;
     ck_assert_msg(mm_checkheap(0) != 0, "mm_checkheap after changing the footer of the free "
                   "block at %p: expected non-zero, got 0", (void *)block[1]);

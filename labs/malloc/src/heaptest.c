@@ -6,6 +6,7 @@
 #include "mm.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 
 void heaptest_setup(void)
 {
@@ -92,4 +93,39 @@ void heaptest_assert_trace_file(const char *path)
     ck_assert_msg(trace != NULL, "cannot read the trace: %s", error);
     heaptest_assert_trace(trace);
     trace_free(trace);
+}
+
+static int compare_addresses(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (char *const *)a, y = (uintptr_t) * (char *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+void heaptest_allocate_adjacent(char **block, int count, size_t size)
+{
+    enum { EXTRA = 8, MAX = 16 };
+    char *got[MAX + EXTRA];
+    int total = count + EXTRA;
+    size_t step = (size + 16 + MM_ALIGNMENT - 1) / MM_ALIGNMENT * MM_ALIGNMENT;
+    ck_assert_msg(count <= MAX, "heaptest_allocate_adjacent: at most %d blocks", MAX);
+    heaptest_fill();
+    for (int i = 0; i < total; i++) {
+        got[i] = mm_malloc(size);
+        heaptest_assert_block(got[i], size, "mm_malloc");
+    }
+    qsort(got, (size_t)total, sizeof got[0], compare_addresses);
+    for (int first = 0; first + count <= total; first++) {
+        int run = 1;
+        while (run < count && got[first + run] - got[first + run - 1] <= (ptrdiff_t)step)
+            run++;
+        if (run == count) {
+            for (int i = 0; i < count; i++)
+                block[i] = got[first + i];
+            return;
+        }
+    }
+    ck_abort_msg("this case needs %d blocks of %zu bytes next to each other in the heap, each "
+                 "starting at most %zu bytes after the one before (a header and a footer "
+                 "apart): %d blocks allocated one after another on a full heap gave no such "
+                 "run", count, size, step, total);
 }

@@ -29,6 +29,17 @@ void heaptest_use_up(void);
 // requests are met from new heap space, one block after another.
 void heaptest_fill(void);
 
+// Give block[0..count-1] `count` blocks of `size` bytes that lie next to
+// each other in the heap, in address order, with nothing between them: the
+// handout's block format fits a block of `size` bytes in round_up(size +
+// 16, 16) bytes, so a block starting no further than that after another
+// one is its right neighbour.  Blocks are allocated on a full heap (so they
+// come from new heap space) and sorted by address, since an allocator may
+// grow the heap in chunks and place a block anywhere in a free block; the
+// extra ones stay allocated.  Fails the test with "this case needs ..." if
+// no such run turns up.
+void heaptest_allocate_adjacent(char **block, int count, size_t size);
+
 // Fill `size` bytes at p with a pattern made from `seed`; find the first
 // byte that no longer holds it (size when all do).
 void heaptest_fill_pattern(void *p, size_t size, unsigned seed);

@@ -22,6 +22,15 @@
 static char *heap_start;  // first byte of the region
 static char *heap_brk;    // the break: first byte past the heap
 static size_t heap_limit; // mem_sbrk() never grows the heap past this size
+// While a limit is set, mem_sbrk() also adds no more than limit_budget bytes
+// in all (counted from limit_grown), so that moving the break back down and
+// growing again cannot get round a frozen heap.
+static int limited;
+static size_t limit_budget, limit_grown;
+// Every byte mem_sbrk() ever added, in this process: it never goes down, so
+// a driver that reads it before and after a trace learns how much heap the
+// trace needed, whatever the allocator did to the break in between.
+static size_t heap_grown;
 
 void mem_init(void)
 {
@@ -32,10 +41,10 @@ void mem_init(void)
             perror("mem_init: cannot reserve the simulated heap");
             abort();
         }
-        heap_start = region;
+        heap_start = heap_brk = region;
+        mem_set_limit(0);
     }
     mem_reset_brk();
-    heap_limit = MEM_MAX_HEAP;
 }
 
 void mem_deinit(void)
@@ -49,10 +58,16 @@ void mem_deinit(void)
 void *mem_sbrk(intptr_t incr)
 {
     size_t room = heap_limit > mem_heapsize() ? heap_limit - mem_heapsize() : 0;
+    if (limited) {
+        size_t used = heap_grown - limit_grown;
+        size_t left = limit_budget > used ? limit_budget - used : 0;
+        room = left < room ? left : room;
+    }
     if (heap_start == NULL || incr < 0 || (size_t)incr > room)
         return (void *)-1;
     char *old_brk = heap_brk;
     heap_brk += incr;
+    heap_grown += (size_t)incr;
     // The new bytes are usable but hold nothing yet: Memcheck then reports a
     // branch on a header the allocator forgot to write.
     VALGRIND_MAKE_MEM_UNDEFINED(old_brk, incr);
@@ -83,6 +98,11 @@ size_t mem_heapsize(void)
     return (size_t)(heap_brk - heap_start);
 }
 
+size_t mem_grown_total(void)
+{
+    return heap_grown;
+}
+
 size_t mem_pagesize(void)
 {
     return (size_t)sysconf(_SC_PAGESIZE);
@@ -90,5 +110,8 @@ size_t mem_pagesize(void)
 
 void mem_set_limit(size_t max_bytes)
 {
-    heap_limit = max_bytes == 0 || max_bytes > MEM_MAX_HEAP ? MEM_MAX_HEAP : max_bytes;
+    limited = max_bytes != 0 && max_bytes < MEM_MAX_HEAP;
+    heap_limit = limited ? max_bytes : MEM_MAX_HEAP;
+    limit_grown = heap_grown;
+    limit_budget = heap_limit > mem_heapsize() ? heap_limit - mem_heapsize() : 0;
 }

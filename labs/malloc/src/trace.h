@@ -55,8 +55,12 @@ struct trace_result {
     int failed_op;        // index of the first bad operation, -1 when ok
     char message[320];    // what went wrong, "" when ok
     size_t peak_payload;  // largest total of live requested bytes
-    size_t heap_size;     // mem_heapsize() at the end
+    size_t heap_size;     // what mem_sbrk added during the replay: the heap's high-water mark
     double utilization;   // peak_payload / heap_size, 0 when not ok
+    // The best utilization any allocator could reach with 16-byte aligned
+    // blocks: peak_payload over the largest total of live sizes each rounded
+    // up to 16 (headers, footers and fragmentation not counted).
+    double alignment_limit;
 };
 
 // Start a fresh heap (mem_reset_brk() and mm_init()), then replay the trace

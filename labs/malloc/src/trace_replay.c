@@ -91,7 +91,25 @@ struct replay {
     size_t *size;            // by id
     struct live_set live;
     size_t live_bytes;
+    size_t aligned_bytes; // the live sizes, each rounded up to MM_ALIGNMENT
+    size_t aligned_peak;
 };
+
+static size_t round_to_alignment(size_t size)
+{
+    return (size + MM_ALIGNMENT - 1) / MM_ALIGNMENT * MM_ALIGNMENT;
+}
+
+// Account for a block of old_size bytes becoming new_size bytes (0: none).
+static void replay_account(struct replay *r, size_t old_size, size_t new_size)
+{
+    r->live_bytes += new_size;
+    r->live_bytes -= old_size;
+    r->aligned_bytes += round_to_alignment(new_size);
+    r->aligned_bytes -= round_to_alignment(old_size);
+    if (r->aligned_bytes > r->aligned_peak)
+        r->aligned_peak = r->aligned_bytes;
+}
 
 // Record the first problem, with the operation it happened at.
 __attribute__((format(printf, 3, 4))) static int replay_fail(struct replay *r, int op_index,
@@ -163,14 +181,14 @@ static int replay_op(struct replay *r, int i)
         if (replay_accept(r, i, mm_malloc(op->size), op->size) != 0)
             return -1;
         pattern_fill(op->id, r->payload[op->id], 0, op->size);
-        r->live_bytes += op->size;
+        replay_account(r, 0, op->size);
         return 0;
     case 'f':
         if (replay_verify(r, i, op->id, old_size, "before freeing") != 0)
             return -1;
         live_remove(&r->live, (uintptr_t)old);
         r->payload[op->id] = NULL;
-        r->live_bytes -= old_size;
+        replay_account(r, old_size, 0);
         mm_free(old);
         return 0;
     default:
@@ -183,8 +201,7 @@ static int replay_op(struct replay *r, int i)
         if (replay_verify(r, i, op->id, keep, "after resizing") != 0)
             return -1;
         pattern_fill(op->id, r->payload[op->id], keep, op->size);
-        r->live_bytes += op->size;
-        r->live_bytes -= old_size;
+        replay_account(r, old_size, op->size);
         return 0;
     }
 }
@@ -192,6 +209,7 @@ static int replay_op(struct replay *r, int i)
 int trace_check(const struct trace *trace, struct trace_result *result)
 {
     struct replay r = {.trace = trace, .result = result};
+    size_t grown_before = mem_grown_total();
     *result = (struct trace_result){.ok = 1, .failed_op = -1};
     r.payload = calloc(trace->num_ids + 1, sizeof *r.payload);
     r.size = calloc(trace->num_ids + 1, sizeof *r.size);
@@ -201,6 +219,7 @@ int trace_check(const struct trace *trace, struct trace_result *result)
         result->ok = 0;
     } else {
         mem_reset_brk();
+        grown_before = mem_grown_total();
         if (mm_init() != 0) {
             snprintf(result->message, sizeof result->message,
                      "%s: mm_init returned non-zero on an empty heap", trace->name);
@@ -211,9 +230,14 @@ int trace_check(const struct trace *trace, struct trace_result *result)
         if (replay_op(&r, i) == 0 && r.live_bytes > result->peak_payload)
             result->peak_payload = r.live_bytes;
     }
-    result->heap_size = mem_heapsize();
+    // What the heap grew by during the replay: its high-water mark, not its
+    // final size, so that an allocator that moved the break back (or started
+    // over) is charged for every byte it took.
+    result->heap_size = mem_grown_total() - grown_before;
     if (result->ok && result->heap_size > 0)
         result->utilization = (double)result->peak_payload / (double)result->heap_size;
+    if (r.aligned_peak > 0)
+        result->alignment_limit = (double)result->peak_payload / (double)r.aligned_peak;
     free(r.payload);
     free(r.size);
     free(r.live.blocks);
