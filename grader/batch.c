@@ -139,23 +139,6 @@ static int parse_options(int argc, char **argv, struct batch *b)
     return 0;
 }
 
-static int tools_mask(const struct manifest *m, const char *list, unsigned *mask)
-{
-    *mask = 0;
-    char *copy = xstrdup(list ? list : ""), *save = NULL;
-    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        int t = manifest_tool_index(m, name);
-        if (t < 0) {
-            fprintf(stderr, "labgrade batch: lab %s has no tool '%s'\n", m->lab, name);
-            free(copy);
-            return -1;
-        }
-        *mask |= 1u << t;
-    }
-    free(copy);
-    return 0;
-}
-
 // One entry of the submissions folder: a student's folder or archive.  A
 // folder wins over an archive of the same student (it sorts first).
 static void add_student(struct batch *b, const char *name, const char *path)
@@ -177,7 +160,7 @@ static void add_student(struct batch *b, const char *name, const char *path)
             return;
         }
     b->students[b->count++] =
-        (struct student){.name = strndup(name, stem), .path = xstrdup(path), .archive = kind};
+        (struct student){.name = xstrndup(name, stem), .path = xstrdup(path), .archive = kind};
 }
 
 // The submissions in b->dir, sorted by name; hidden entries and the output
@@ -209,7 +192,7 @@ static char *grade_note(const struct grade *g)
 {
     if (g->problem) {
         size_t len = strcspn(g->problem, "\n");
-        return strndup(g->problem, len && g->problem[len - 1] == ':' ? len - 1 : len);
+        return xstrndup(g->problem, len && g->problem[len - 1] == ':' ? len - 1 : len);
     }
     int counts[VERDICT_NO_RESULT + 1] = {0};
     for (int i = 0; i < g->m->case_count; i++) {
@@ -556,8 +539,8 @@ static int setup(struct batch *b, const char *lab)
     int rc = -1;
     if (manifest_load(b->kit, lab, &b->m, &err) != 0) {
         fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
-    } else if (tools_mask(&b->m, b->tools, &mask) != 0) {
-        // tools_mask said which tool the lab does not have
+    } else if (manifest_select_tools(&b->m, b->tools, &mask, &err) != 0) {
+        fprintf(stderr, "labgrade batch: lab %s: %s\n", lab, buf_str(&err));
     } else if (dir_make(b->out) != 0 || !(out = path_real(b->out))) {
         fprintf(stderr, "labgrade batch: cannot make %s: %s\n", b->out, strerror(errno));
     } else if (build_env_init(&b->env, b->kit, b->cc, &err) != 0) {

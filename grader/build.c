@@ -211,7 +211,7 @@ static void summarize_compiler(const char *text, int want_warnings, int max, str
     while (line && *line && shown <= max) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
-        char *copy = strndup(line, len);
+        char *copy = xstrndup(line, len);
         // A binary file "compiles" into error lines full of raw bytes.
         for (char *c = copy; *c; c++)
             if ((unsigned char)*c < 0x20 && *c != '\t')

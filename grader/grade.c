@@ -6,6 +6,7 @@
 #include "sandbox.h"
 #include "symbols.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,14 +16,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { OUTPUT_KEEP = 64 * 1024, OUTPUT_MAX = 8 << 20, MEMCHECK_EXIT = 97, TSAN_EXIT = 66 };
+enum { OUTPUT_KEEP = 64 * 1024, OUTPUT_MAX = 8 << 20 };
+
+static const char *const verdict_names[] = {
+    [VERDICT_NOT_RUN] = "not run", [VERDICT_PASS] = "pass",        [VERDICT_FAIL] = "FAIL",
+    [VERDICT_CRASH] = "CRASH",     [VERDICT_TIMEOUT] = "TIMEOUT",  [VERDICT_MEMORY] = "MEMORY",
+    [VERDICT_OUTPUT] = "OUTPUT",   [VERDICT_FOUND] = "FOUND",      [VERDICT_EARLY_EXIT] = "EXIT",
+    [VERDICT_NO_RESULT] = "NO RESULT", [VERDICT_SKIPPED] = "SKIPPED",
+    [VERDICT_TOOL_ERROR] = "TOOL ERROR",
+};
+static_assert(sizeof verdict_names / sizeof *verdict_names == VERDICT_COUNT,
+              "a name for every verdict");
 
 const char *verdict_name(enum verdict v)
 {
-    static const char *names[] = {"not run",  "pass",     "FAIL",     "CRASH",
-                                  "TIMEOUT",  "MEMORY",   "OUTPUT",   "VALGRIND",
-                                  "TSAN",     "EXIT",     "NO RESULT", "SKIPPED"};
-    return names[v];
+    return v >= 0 && v < VERDICT_COUNT ? verdict_names[v] : "?";
+}
+
+const char *run_verdict_name(const struct tool *t, enum verdict v)
+{
+    return v == VERDICT_FOUND && t->kind->finding ? t->kind->finding : verdict_name(v);
 }
 
 // One run of one case under one tool.
@@ -58,35 +71,16 @@ static int tsan_needs_fixed_layout(void)
     return bits > 30;
 }
 
-static char **job_argv(const struct test_case *c, const struct job *j, const char *binary)
-{
-    char **argv = xcalloc(16, sizeof *argv);
-    int n = 0;
-    if (j->tool == TOOL_MEMCHECK) {
-        argv[n++] = xstrdup("valgrind");
-        argv[n++] = xstrdup("--tool=memcheck");
-        argv[n++] = xasprintf("--error-exitcode=%d", MEMCHECK_EXIT);
-        argv[n++] = xstrdup("--leak-check=full");
-        argv[n++] = xstrdup("--show-leak-kinds=definite,indirect");
-        argv[n++] = xstrdup("--errors-for-leak-kinds=definite,indirect");
-        argv[n++] = xstrdup("--fair-sched=yes");
-        argv[n++] = xstrdup("--num-callers=30");
-        argv[n++] = xasprintf("--log-file=%s/valgrind.%%p.log", j->run_dir);
-    }
-    argv[n++] = xstrdup(binary);
-    argv[n++] = xstrdup(c->name);
-    return argv;
-}
-
 static char **job_env(const struct manifest *m, const struct job *j, double timeout)
 {
+    const struct tool *t = &m->tools[j->tool];
+    char **own = tool_env(t->kind, t->name, j->run_dir);
     char **env = xcalloc(24, sizeof *env);
     int n = 0;
     env[n++] = xstrdup("PATH=/usr/local/bin:/usr/bin:/bin");
     env[n++] = xstrdup("LC_ALL=C");
     env[n++] = xstrdup("HOME=/tmp");
     env[n++] = xstrdup("TMPDIR=/tmp");
-    env[n++] = xasprintf("LK_TOOL=%s", m->tools[j->tool].name);
     env[n++] = xasprintf("LK_TOKEN=%d", random_token());
     env[n++] = xstrdup("LK_RESULT_FD=3");
     // Check's own timeout is a backstop: the sandbox's, shorter, takes the stacks.
@@ -97,18 +91,10 @@ static char **job_env(const struct manifest *m, const struct job *j, double time
     for (size_t i = 0; i < sizeof passed_through / sizeof *passed_through; i++)
         if (getenv(passed_through[i]))
             env[n++] = xasprintf("%s=%s", passed_through[i], getenv(passed_through[i]));
-    if (j->tool == TOOL_TSAN)
-        env[n++] = xasprintf("TSAN_OPTIONS=exitcode=%d halt_on_error=0 log_path=%s/tsan "
-                             "detect_deadlocks=1 second_deadlock_stack=1 history_size=4",
-                             TSAN_EXIT, j->run_dir);
+    for (char **p = own; *p && n < 23; p++)
+        env[n++] = xstrdup(*p);
+    tool_free_strings(own);
     return env;
-}
-
-static void free_strings(char **list)
-{
-    for (char **p = list; p && *p; p++)
-        free(*p);
-    free(list);
 }
 
 static int start_job(const struct manifest *m, const struct workdir *w, const struct grade_options *opt,
@@ -121,24 +107,21 @@ static int start_job(const struct manifest *m, const struct workdir *w, const st
     double timeout = manifest_case_timeout(m, c, j->tool);
     dir_remove(j->run_dir);
     dir_make(j->run_dir);
-    char **argv = job_argv(c, j, binary);
+    char **argv = tool_argv(t->kind, j->run_dir, binary, c->name);
     char **env = job_env(m, j, timeout);
     const char *ro[] = {build_dir, w->data, NULL};
     const char *rw[] = {j->run_dir, NULL};
     struct sandbox_spec spec = {
         .argv = argv, .env = env, .cwd = w->data, .read_only = ro, .writable = rw,
         .wall_seconds = timeout, .cpu_seconds = timeout * 2 + 1, .memory_mb = m->memory_mb,
-        .memory_by_rss = j->tool != TOOL_NATIVE, .output_keep = OUTPUT_KEEP,
+        .memory_by_rss = (t->kind->flags & TOOL_WATCH_RSS) != 0, .output_keep = OUTPUT_KEEP,
         .output_max = OUTPUT_MAX, .output_path = j->output_path, .result_path = j->result_path,
-        .stacks_path = j->tool == TOOL_MEMCHECK ? NULL : j->stacks_path,
+        .stacks_path = t->kind->flags & TOOL_NO_STACKS ? NULL : j->stacks_path,
         .no_aslr = j->no_aslr, .use_bwrap = opt->use_bwrap,
     };
-    // TSan reserves terabytes of address space: only its resident size is watched.
-    if (j->tool == TOOL_TSAN || strcmp(t->variant, "tsan") == 0)
-        spec.memory_by_rss = 1;
     int rc = sandbox_start(&spec, &j->run);
-    free_strings(argv);
-    free_strings(env);
+    tool_free_strings(argv);
+    tool_free_strings(env);
     free(binary);
     free(build_dir);
     return rc;
@@ -189,42 +172,32 @@ static void set_outcome(struct run_outcome *o, enum verdict v, char *reason, cha
     o->detail = detail;
 }
 
-// What a finished error (not an assertion failure) means under this tool.
-// Split a tool's report into its first line (the reason) and the rest.
-static void split_report(char *report, const char *tool, const char *fallback, struct run_outcome *o,
-                         enum verdict v)
+// A tool's finding: the first line of its report is the reason, the rest
+// the detail.
+static void set_finding(const struct tool_kind *k, char *report, struct run_outcome *o)
 {
-    const char *text = report ? report : fallback;
+    const char *text = report ? report : "an error (its log is empty)";
     size_t first = strcspn(text, "\n");
-    const char *bare = strstr(text, "ThreadSanitizer: ");
-    if (bare && (size_t)(bare - text) < first)
-        text = bare + 17, first = strcspn(text, "\n");
-    o->verdict = v;
-    o->reason = xasprintf("%s: %.*s", tool, (int)first, text);
+    o->verdict = VERDICT_FOUND;
+    o->reason = xasprintf("%s: %.*s", k->label, (int)first, text);
     o->detail = text[first] ? xstrdup(text + first + 1) : NULL;
     free(report);
 }
 
-static void explain_error(const struct reported *r, const struct job *j, char **files, int nfiles,
-                          struct run_outcome *o)
+// What a finished error (not an assertion failure) means under this tool.
+static void explain_error(const struct reported *r, const struct job *j, const struct tool_kind *k,
+                          char **files, int nfiles, struct run_outcome *o)
 {
     int code = -1, signo = 0;
     sscanf(r->message, "Early exit with return value %d", &code);
     sscanf(r->message, "Received signal %d", &signo);
-    if (code == MEMCHECK_EXIT && j->tool == TOOL_MEMCHECK) {
-        split_report(diagnose_valgrind(j->run_dir, files, nfiles), "Valgrind", "an error", o,
-                     VERDICT_MEMCHECK);
-    } else if (code == TSAN_EXIT && j->tool == TOOL_TSAN) {
-        split_report(diagnose_tsan(j->run_dir, files, nfiles), "ThreadSanitizer", "a report", o,
-                     VERDICT_TSAN);
+    if (k->found_exit && code == k->found_exit) {
+        set_finding(k, tool_report(k, j->run_dir, files, nfiles), o);
     } else if (signo > 0) {
-        char *report = j->tool == TOOL_MEMCHECK ? diagnose_valgrind(j->run_dir, files, nfiles)
-                       : j->tool == TOOL_TSAN  ? diagnose_tsan(j->run_dir, files, nfiles)
-                                               : NULL;
         set_outcome(o, VERDICT_CRASH,
                     xasprintf("crashed: %s%s%s", strsignal(signo), r->where[0] ? " after " : "",
                               r->where),
-                    report);
+                    tool_report(k, j->run_dir, files, nfiles));
     } else if (strstr(r->message, "timeout")) {
         set_outcome(o, VERDICT_TIMEOUT, xstrdup("timed out (Check's own limit)"), NULL);
     } else if (code >= 0) {
@@ -237,10 +210,38 @@ static void explain_error(const struct reported *r, const struct job *j, char **
     }
 }
 
+// The runner reported nothing: the tool could not run, the runner died, or
+// the lab names a case its tests do not have.
+static void explain_silence(const struct manifest *m, const struct job *j, struct run_outcome *o)
+{
+    const struct tool *t = &m->tools[j->tool];
+    const struct sandbox_result *res = &j->result;
+    char *failure = tool_failure(t->kind, j->run_dir, j->output_path);
+    char *tail = diagnose_tail(j->output_path, 8);
+    if (failure)
+        set_outcome(o, VERDICT_TOOL_ERROR, xasprintf("%s could not run", t->kind->label), failure);
+    else if (WIFSIGNALED(res->status))
+        set_outcome(o, VERDICT_NO_RESULT,
+                    xasprintf("the test runner was killed by %s", strsignal(WTERMSIG(res->status))),
+                    tail);
+    else if (tail && strstr(tail, "no test case named"))
+        set_outcome(o, VERDICT_NO_RESULT,
+                    xasprintf("lab error: the tests have no case '%s'", m->cases[j->case_index].name),
+                    tail);
+    else
+        set_outcome(o, VERDICT_NO_RESULT,
+                    xasprintf("no result: the test runner ended (status %d) without reporting",
+                              WIFEXITED(res->status) ? WEXITSTATUS(res->status) : -1),
+                    tail);
+    if (o->detail != tail)
+        free(tail);
+}
+
 static void evaluate_job(const struct manifest *m, struct job *j, char **files, int nfiles,
                          struct run_outcome *o)
 {
     const struct test_case *c = &m->cases[j->case_index];
+    const struct tool_kind *kind = m->tools[j->tool].kind;
     struct sandbox_result *res = &j->result;
     struct reported r;
     read_report(j->result_path, c->name, &r);
@@ -260,19 +261,7 @@ static void evaluate_job(const struct manifest *m, struct job *j, char **files, 
         set_outcome(o, VERDICT_OUTPUT,
                     xasprintf("printed more than %d MiB; stopped", OUTPUT_MAX >> 20), NULL);
     } else if (!r.found) {
-        char *tail = diagnose_tail(j->output_path, 8);
-        if (WIFSIGNALED(res->status))
-            set_outcome(o, VERDICT_NO_RESULT,
-                        xasprintf("the test runner was killed by %s", strsignal(WTERMSIG(res->status))),
-                        tail);
-        else if (res->memory_exceeded || (tail && strstr(tail, "no test case named")))
-            set_outcome(o, VERDICT_NO_RESULT,
-                        xasprintf("lab error: the tests have no case '%s'", c->name), tail);
-        else
-            set_outcome(o, VERDICT_NO_RESULT,
-                        xasprintf("no result: the test runner ended (status %d) without "
-                                  "reporting", WIFEXITED(res->status) ? WEXITSTATUS(res->status) : -1),
-                        tail);
+        explain_silence(m, j, o);
     } else if (strcmp(r.verdict, "pass") == 0) {
         set_outcome(o, VERDICT_PASS, xstrdup("passed"), NULL);
     } else if (strcmp(r.verdict, "fail") == 0) {
@@ -281,9 +270,7 @@ static void evaluate_job(const struct manifest *m, struct job *j, char **files, 
         char *rest = r.message[first] ? xstrdup(r.message + first + 1) : NULL;
         r.message[first] = '\0';
         // A tool's report explains a wrong answer more often than not: add it.
-        char *report = j->tool == TOOL_MEMCHECK ? diagnose_valgrind(j->run_dir, files, nfiles)
-                       : j->tool == TOOL_TSAN  ? diagnose_tsan(j->run_dir, files, nfiles)
-                                               : NULL;
+        char *report = tool_report(kind, j->run_dir, files, nfiles);
         if (report) {
             char *both = xasprintf("%s%s%s also reported:\n%s", rest ? rest : "", rest ? "\n" : "",
                                    m->tools[j->tool].name, report);
@@ -295,11 +282,11 @@ static void evaluate_job(const struct manifest *m, struct job *j, char **files, 
                     r.where[0] ? xasprintf("%s (%s)", r.message, r.where) : xstrdup(r.message),
                     rest);
     } else {
-        explain_error(&r, j, files, nfiles, o);
+        explain_error(&r, j, kind, files, nfiles, o);
     }
 }
 
-static int needs_tsan_retry(const struct job *j)
+static int needs_layout_retry(const struct job *j)
 {
     if (j->no_aslr || !j->result.started)
         return 0;
@@ -396,7 +383,7 @@ static void run_all(const struct manifest *m, const struct workdir *w, const str
             j->output_path = xasprintf("%s/%s.output", w->results, stem);
             j->result_path = xasprintf("%s/%s.result", w->results, stem);
             j->stacks_path = xasprintf("%s/%s.stacks", w->results, stem);
-            j->no_aslr = fixed_layout && strcmp(m->tools[t].variant, "tsan") == 0;
+            j->no_aslr = fixed_layout && (m->tools[t].kind->flags & TOOL_FIXED_LAYOUT);
             free(stem);
         }
     }
@@ -430,7 +417,8 @@ static void run_all(const struct manifest *m, const struct workdir *w, const str
     count = native + rest;
     if (run_jobs(m, w, opt, jobs + native, rest) == 0) {
         for (int k = 0; k < count; k++) {
-            if (strcmp(m->tools[jobs[k].tool].variant, "tsan") == 0 && needs_tsan_retry(&jobs[k])) {
+            if ((m->tools[jobs[k].tool].kind->flags & TOOL_FIXED_LAYOUT) &&
+                needs_layout_retry(&jobs[k])) {
                 jobs[k].no_aslr = 1;
                 jobs[k].finished = 0;
                 run_jobs(m, w, opt, &jobs[k], 1);
@@ -457,9 +445,9 @@ static void merge_symbols(struct symbols *into, const struct symbols *from)
         }
 }
 
-static int read_object(const struct workdir *w, const char *source, struct symbols *out)
+static int read_object(const struct manifest *m, const struct workdir *w, const char *source, struct symbols *out)
 {
-    char *path = build_object(w, "native", source);
+    char *path = build_object(w, m->tools[TOOL_NATIVE].variant, source);
     struct buf err = {0};
     int rc = symbols_read(path, out, &err);
     buf_free(&err);
@@ -473,7 +461,7 @@ static int check_symbols(const struct manifest *m, const struct workdir *w, stru
     struct symbols submission = {0}, provided = {0}, reserved = {0}, object;
     for (int i = 0; i < m->provide_count; i++) {
         char *name = build_source_name(m, m->provide[i]);
-        if (build_is_c_source(name) && read_object(w, name, &object) == 0) {
+        if (build_is_c_source(name) && read_object(m, w, name, &object) == 0) {
             merge_symbols(&provided, &object);
             merge_symbols(&reserved, &object);
             symbols_free(&object);
@@ -484,20 +472,20 @@ static int check_symbols(const struct manifest *m, const struct workdir *w, stru
         if (i >= 0 && !m->suites[i].present)
             continue;
         char *name = build_source_name(m, i < 0 ? "runner.c" : m->suites[i].path);
-        if (read_object(w, name, &object) == 0) {
+        if (read_object(m, w, name, &object) == 0) {
             merge_symbols(&reserved, &object);
             symbols_free(&object);
         }
         free(name);
     }
     for (int i = 0; i < m->submit_count; i++)
-        if (build_is_c_source(m->submit[i]) && read_object(w, m->submit[i], &object) == 0) {
+        if (build_is_c_source(m->submit[i]) && read_object(m, w, m->submit[i], &object) == 0) {
             merge_symbols(&submission, &object);
             symbols_free(&object);
         }
     int problems = 0;
     for (int i = 0; i < m->submit_count; i++) {
-        if (!build_is_c_source(m->submit[i]) || read_object(w, m->submit[i], &object) != 0)
+        if (!build_is_c_source(m->submit[i]) || read_object(m, w, m->submit[i], &object) != 0)
             continue;
         problems += symbols_check(m->submit[i], &object, &submission, &provided, &reserved,
                                   m->allow, m->allow_count, problem);
@@ -534,9 +522,9 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
             continue;
         }
         done_variants |= 1 << t;
-        const char *flags = t == TOOL_TSAN ? "-fsanitize=thread" : m->tools[t].cflags;
         buf_free(&errors);
-        int rc = build_variant(m, env, w, variant, flags, &errors, t == TOOL_NATIVE ? &warnings : NULL);
+        int rc = build_variant(m, env, w, variant, m->tools[t].cflags, &errors,
+                               t == TOOL_NATIVE ? &warnings : NULL);
         if (rc != 0 && t == TOOL_NATIVE) {
             g->problem = xasprintf("Your code does not compile, so no test could run:\n%s",
                                    buf_str(&errors));
@@ -559,6 +547,24 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
         return 1;
     }
     buf_free(&problem);
+    return 0;
+}
+
+// A tool that could not run is the grader's failure, never the student's:
+// the first one found is described in err.
+static int tool_failed(const struct manifest *m, const struct grade *g, struct buf *err)
+{
+    for (int i = 0; i < m->case_count; i++)
+        for (int t = 0; t < m->tool_count; t++) {
+            const struct run_outcome *o = &g->cases[i].runs[t];
+            if (o->verdict != VERDICT_TOOL_ERROR)
+                continue;
+            buf_printf(err, "%s (tool %s, case %s), so this submission was not graded:\n%s\n"
+                            "This is a problem of the grader or its installation, not of the "
+                            "submission.", o->reason, m->tools[t].name, m->cases[i].name,
+                       o->detail ? o->detail : "");
+            return 1;
+        }
     return 0;
 }
 
@@ -627,6 +633,8 @@ int grade_submission(const struct manifest *m, const struct build_env *env, cons
         rc = build_all(m, env, &w, opt, g, &broken, err);
     if (rc == 0)
         run_all(m, &w, opt, broken, g);
+    if (rc == 0 && tool_failed(m, g, err))
+        rc = -1;
     if (rc >= 0) {
         score(m, opt, g);
         rc = 0;

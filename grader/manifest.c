@@ -88,18 +88,18 @@ const struct suite *manifest_suite(const struct manifest *m, const char *name)
     return NULL;
 }
 
-static void add_tool(struct manifest *m, const char *name, const char *variant, double scale)
+static void add_tool(struct manifest *m, const char *name, const struct tool_kind *kind)
 {
     struct tool *t = &m->tools[m->tool_count++];
     t->name = xstrdup(name);
-    t->variant = xstrdup(variant);
-    t->cflags = xstrdup("");
-    t->scale = scale;
+    t->variant = xstrdup(kind->variant ? kind->variant : name);
+    t->cflags = xstrdup(kind->cflags ? kind->cflags : "");
+    t->scale = kind->scale;
+    t->kind = kind;
 }
 
-// Parse "native,memcheck" or "native memcheck" words into a tool mask.
-static int parse_tools(const struct manifest *m, char **words, int count, unsigned *mask,
-                       struct buf *why)
+int manifest_parse_tools(const struct manifest *m, char *const *words, int count, unsigned *mask,
+                         struct buf *why)
 {
     *mask = 0;
     for (int i = 0; i < count; i++) {
@@ -107,8 +107,8 @@ static int parse_tools(const struct manifest *m, char **words, int count, unsign
         for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
             int index = manifest_tool_index(m, name);
             if (index < 0) {
-                buf_printf(why, "unknown tool '%s' (known: native, memcheck, tsan, or one "
-                                "defined with 'tool')", name);
+                buf_printf(why, "unknown tool '%s' (known: %s, or one defined with 'tool')", name,
+                           tool_kind_names());
                 free(copy);
                 return -1;
             }
@@ -121,6 +121,14 @@ static int parse_tools(const struct manifest *m, char **words, int count, unsign
         return -1;
     }
     return 0;
+}
+
+int manifest_select_tools(const struct manifest *m, const char *list, unsigned *mask,
+                          struct buf *why)
+{
+    char *words[] = {(char *)list};
+    *mask = 0;
+    return list && *list ? manifest_parse_tools(m, words, 1, mask, why) : 0;
 }
 
 static int parse_number(const char *text, double *value, struct buf *why)
@@ -183,7 +191,7 @@ static int parse_case(struct manifest *m, const struct line *l, struct buf *why)
         const char *w = l->words[i];
         if (strncmp(w, "tools=", 6) == 0) {
             char *value = (char *)w + 6;
-            if (parse_tools(m, &value, 1, &c.tools, why) != 0)
+            if (manifest_parse_tools(m, &value, 1, &c.tools, why) != 0)
                 return -1;
         } else if (strncmp(w, "timeout=", 8) == 0) {
             if (parse_number(w + 8, &c.timeout, why) != 0)
@@ -222,7 +230,7 @@ static int parse_tool(struct manifest *m, const struct line *l, struct buf *why)
         buf_printf(why, "tool '%s' is already defined (or too many tools)", l->words[1]);
         return -1;
     }
-    add_tool(m, l->words[1], l->words[1], 1.0);
+    add_tool(m, l->words[1], &tool_lab_defined);
     struct tool *t = &m->tools[m->tool_count - 1];
     for (int i = 2; i < l->count; i++) {
         if (strncmp(l->words[i], "cflags=", 7) == 0) {
@@ -307,7 +315,7 @@ static int parse_line(struct manifest *m, const struct line *l, struct buf *why)
         free(*field);
         *field = both;
     } else if (strcmp(key, "tools") == 0) {
-        return parse_tools(m, (char **)l->words + 1, l->count - 1, &m->default_tools, why);
+        return manifest_parse_tools(m, l->words + 1, l->count - 1, &m->default_tools, why);
     } else if (strcmp(key, "timeout") == 0) {
         if (parse_number(l->words[1], &m->timeout, why) != 0)
             return -1;
@@ -337,9 +345,8 @@ static void set_defaults(struct manifest *m, const char *lab_dir)
     m->ldflags = xstrdup("");
     m->timeout = 10;
     m->memory_mb = 1024;
-    add_tool(m, "native", "native", 1);
-    add_tool(m, "memcheck", "native", 10);
-    add_tool(m, "tsan", "tsan", 5);
+    for (int i = 0; i < tool_kind_count; i++)
+        add_tool(m, tool_kinds[i].name, &tool_kinds[i]);
     m->default_tools = 1u << TOOL_NATIVE;
 }
 

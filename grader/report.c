@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define GREEN "\033[32m"
@@ -31,7 +32,8 @@ static void indent(struct buf *out, const char *text, const char *prefix)
     }
 }
 
-// How to rerun a failed case by hand in the kept work directory.
+// How to rerun a failed case by hand in the kept work directory: the same
+// command and environment the grader ran, from the tool's record.
 static void rerun_commands(struct buf *out, const struct grade *g, int case_index)
 {
     const struct manifest *m = g->m;
@@ -41,14 +43,17 @@ static void rerun_commands(struct buf *out, const struct grade *g, int case_inde
         const struct run_outcome *o = &g->cases[case_index].runs[t];
         if (!ran(g, case_index, t) || o->verdict == VERDICT_PASS)
             continue;
-        const char *variant = m->tools[t].variant;
-        if (t == TOOL_MEMCHECK)
-            buf_printf(out, "  valgrind --leak-check=full ../build/%s/%s %s\n", variant, c->suite,
-                       c->name);
-        else
-            buf_printf(out, "  ../build/%s/%s %s        (in gdb: CK_FORK=no gdb --args ...)\n",
-                       variant, c->suite, c->name);
+        const struct tool *tool = &m->tools[t];
+        char *binary = xasprintf("../build/%s/%s", tool->variant, c->suite);
+        char *log_dir = xasprintf("../runs/%s.%s", c->name, tool->name);
+        char *line = tool_rerun_line(tool->kind, tool->name, log_dir, binary, c->name);
+        buf_printf(out, "  %s\n", line);
+        free(line);
+        free(log_dir);
+        free(binary);
     }
+    buf_printf(out, "  (in gdb: CK_FORK=no gdb --args ../build/%s/%s %s)\n",
+               m->tools[TOOL_NATIVE].variant, c->suite, c->name);
 }
 
 void report_case_feedback(struct buf *out, const struct grade *g, int case_index)
@@ -82,7 +87,7 @@ static void tool_summary(struct buf *out, const struct grade *g, int i)
         buf_printf(out, "%s%s%s", out->len ? " " : "", g->m->tools[t].name,
                    o->verdict == VERDICT_PASS ? "" : ":");
         if (o->verdict != VERDICT_PASS)
-            buf_puts(out, verdict_name(o->verdict));
+            buf_puts(out, run_verdict_name(&g->m->tools[t], o->verdict));
     }
 }
 
