@@ -58,6 +58,11 @@ static void put_frame(struct buf *out, const char *line)
             p = strstr(p, ": ") + 2;             // valgrind: "at 0x10923F: f (mm.c:3)"
             continue;
         }
+        if (p[0] == '0' && p[1] == 'x' && p[2 + strspn(p + 2, "0123456789abcdef")] == ' ' &&
+            strncmp(p + 2 + strspn(p + 2, "0123456789abcdef"), " in ", 4) == 0) {
+            p += 2 + strspn(p + 2, "0123456789abcdef") + 4;   // asan: "#0 0x55 in f file.c:3"
+            continue;
+        }
         if (*p == '(' && strstr(p, "+0x") && strchr(p, ')') && !strchr(p, ':')) {
             p = strchr(p, ')') + 1;              // tsan: "(public+0x1234)"
             continue;
