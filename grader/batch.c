@@ -194,12 +194,12 @@ static char *grade_note(const struct grade *g)
         size_t len = strcspn(g->problem, "\n");
         return xstrndup(g->problem, len && g->problem[len - 1] == ':' ? len - 1 : len);
     }
-    int counts[VERDICT_NO_RESULT + 1] = {0};
+    int counts[VERDICT_COUNT] = {0};
     for (int i = 0; i < g->m->case_count; i++) {
-        int seen[VERDICT_NO_RESULT + 1] = {0};
+        int seen[VERDICT_COUNT] = {0};
         for (int t = 0; t < TOOL_MAX; t++)
             seen[g->cases[i].runs[t].verdict] = 1;
-        for (int v = VERDICT_CRASH; v <= VERDICT_NO_RESULT; v++)
+        for (int v = 0; v < VERDICT_COUNT; v++)
             counts[v] += seen[v];
     }
     static const struct { enum verdict v; const char *what; } notable[] = {

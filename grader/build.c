@@ -365,12 +365,13 @@ static int link_suite(const struct manifest *m, const struct build_env *env, con
     return rc;
 }
 
-int build_variant(const struct manifest *m, const struct build_env *env, const struct workdir *w,
-                  const char *variant, const char *variant_cflags, struct buf *errors,
-                  struct buf *warnings)
+enum build_status build_variant(const struct manifest *m, const struct build_env *env,
+                                const struct workdir *w, const char *variant,
+                                const char *variant_cflags, struct buf *errors, struct buf *warnings)
 {
     struct source sources[512];
-    int count = list_sources(m, sources, 512), failed = 0;
+    int count = list_sources(m, sources, 512);
+    enum build_status failed = BUILD_OK;
     char *dir = path_join(w->build, variant);
     dir_make(dir);
     for (int i = 0; i < count; i++) {
@@ -392,7 +393,11 @@ int build_variant(const struct manifest *m, const struct build_env *env, const s
             buf_printf(errors, "%s%s does not compile:\n", sources[i].submitted ? "" : "lab file ",
                        sources[i].name);
             summarize_compiler(output, 0, 5, errors);
-            failed = 1;
+            // The lab's own file failing is the lab's mistake, whatever else failed.
+            if (!sources[i].submitted)
+                failed = BUILD_LAB_ERROR;
+            else if (failed == BUILD_OK)
+                failed = BUILD_STUDENT_ERROR;
         } else if (sources[i].submitted && warnings && strstr(output, "warning:")) {
             buf_printf(warnings, "%s compiles with warnings:\n", sources[i].name);
             summarize_compiler(output, 1, 5, warnings);
@@ -405,10 +410,10 @@ int build_variant(const struct manifest *m, const struct build_env *env, const s
     }
     for (int s = 0; s < m->suite_count && !failed; s++)
         if (m->suites[s].present)
-            failed |= link_suite(m, env, w, variant, variant_cflags, dir, sources, count, s,
-                                 errors) != 0;
+            failed = link_suite(m, env, w, variant, variant_cflags, dir, sources, count, s,
+                                errors) != 0 ? BUILD_STUDENT_ERROR : BUILD_OK;
     for (int i = 0; i < count; i++)
         free(sources[i].name);
     free(dir);
-    return failed ? 1 : 0;
+    return failed;
 }

@@ -507,7 +507,7 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
         if (!g->cases[i].skipped && case_selected(opt, &m->cases[i]))
             used |= m->cases[i].tools & (opt->tools ? opt->tools : ~0u);
     struct buf warnings = {0}, errors = {0};
-    int done_variants = 0;
+    int done_variants = 0, lab_broken = 0;
     *broken = 0;
     for (int t = 0; t < m->tool_count; t++) {
         if (!(used & (1u << t)))
@@ -523,9 +523,15 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
         }
         done_variants |= 1 << t;
         buf_free(&errors);
-        int rc = build_variant(m, env, w, variant, m->tools[t].cflags, &errors,
-                               t == TOOL_NATIVE ? &warnings : NULL);
-        if (rc != 0 && t == TOOL_NATIVE) {
+        enum build_status rc = build_variant(m, env, w, variant, m->tools[t].cflags, &errors,
+                                             t == TOOL_NATIVE ? &warnings : NULL);
+        if (rc == BUILD_LAB_ERROR) {
+            buf_printf(err, "lab %s: its own files do not compile (the %s build):\n%s", m->lab,
+                       variant, buf_str(&errors));
+            lab_broken = 1;
+            break;
+        }
+        if (rc != BUILD_OK && t == TOOL_NATIVE) {
             g->problem = xasprintf("Your code does not compile, so no test could run:\n%s",
                                    buf_str(&errors));
             break;
@@ -537,8 +543,10 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
     }
     buf_free(&errors);
     g->warnings = warnings.data;
+    if (lab_broken)
+        return -1;
     if (g->problem)
-        return strstr(g->problem, "lab file ") ? (buf_printf(err, "%s", g->problem), -1) : 1;
+        return 1;
     struct buf problem = {0};
     if (check_symbols(m, w, &problem) > 0) {
         g->problem = xasprintf("Your code was not run: it breaks the lab's rules on what it may "

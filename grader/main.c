@@ -245,9 +245,10 @@ int main(int argc, char **argv)
     const char *lab = argv[optind];
     struct manifest m;
     struct buf err = {0};
-    if (manifest_load(kit, lab, &m, &err) != 0) {
+    enum manifest_status loaded = manifest_load(kit, lab, &m, &err);
+    if (loaded != MANIFEST_OK) {
         fprintf(stderr, "labgrade: %s\n", buf_str(&err));
-        if (strstr(buf_str(&err), "no lab named"))
+        if (loaded == MANIFEST_NO_LAB)
             fprintf(stderr, "labgrade: the labs in this kit: `labgrade list`\n");
         return EXIT_USAGE;
     }

@@ -397,12 +397,13 @@ int manifest_parse(const char *text, const char *where, const char *lab_dir,
     return rc;
 }
 
-int manifest_load(const char *kit_dir, const char *lab, struct manifest *m, struct buf *err)
+enum manifest_status manifest_load(const char *kit_dir, const char *lab, struct manifest *m,
+                                   struct buf *err)
 {
     for (const char *p = lab; *p; p++) {
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-') {
             buf_printf(err, "'%s' is not a lab name (letters, digits, '-' and '_' only)", lab);
-            return -1;
+            return MANIFEST_NO_LAB;
         }
     }
     char *labs = path_join(kit_dir, "labs");
@@ -412,6 +413,7 @@ int manifest_load(const char *kit_dir, const char *lab, struct manifest *m, stru
     char *text = NULL;
     if (!dir_exists(dir)) {
         buf_printf(err, "no lab named '%s' (there is no folder %s)", lab, dir);
+        rc = MANIFEST_NO_LAB;
     } else if (!(text = file_read(conf, 1 << 20, NULL, NULL))) {
         buf_printf(err, "cannot read %s: %s", conf, strerror(errno));
     } else if ((rc = manifest_parse(text, conf, dir, m, err)) == 0 && strcmp(m->lab, lab) != 0) {

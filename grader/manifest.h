@@ -60,9 +60,15 @@ struct manifest {
     int case_count;
 };
 
-// Load labs/<lab>/lab.conf from the kit.  On error returns -1 and describes
-// it (file:line: what is wrong) in err.
-int manifest_load(const char *kit_dir, const char *lab, struct manifest *m, struct buf *err);
+enum manifest_status {
+    MANIFEST_OK = 0,
+    MANIFEST_BROKEN = -1,     // the lab's lab.conf is wrong or unreadable
+    MANIFEST_NO_LAB = -2,     // the kit has no lab of that name
+};
+
+// Load labs/<lab>/lab.conf from the kit.  On error describes it (file:line:
+// what is wrong) in err.
+enum manifest_status manifest_load(const char *kit_dir, const char *lab, struct manifest *m, struct buf *err);
 // Parse manifest text; `where` names it in error messages.
 int manifest_parse(const char *text, const char *where, const char *lab_dir,
                    struct manifest *m, struct buf *err);
