@@ -358,11 +358,13 @@ static int student_files(const struct manifest *m, char ***out)
     return m->submit_count;
 }
 
-static void run_all(const struct manifest *m, const struct workdir *w, const struct grade_options *opt,
-                    int broken_variants, struct grade *g)
+// One job per selected case and tool; a tool whose build failed gets its
+// verdict at once.  Returns the number of jobs.
+static int plan_jobs(const struct manifest *m, const struct workdir *w,
+                     const struct grade_options *opt, int broken_variants, struct grade *g,
+                     struct job *jobs)
 {
     int count = 0;
-    struct job *jobs = xcalloc((size_t)m->case_count * TOOL_MAX, sizeof *jobs);
     int fixed_layout = tsan_needs_fixed_layout();
     for (int i = 0; i < m->case_count; i++) {
         if (g->cases[i].skipped || !case_selected(opt, &m->cases[i]))
@@ -387,36 +389,68 @@ static void run_all(const struct manifest *m, const struct workdir *w, const str
             free(stem);
         }
     }
+    return count;
+}
+
+// Move the jobs matching `keep` to the front, in order; returns how many.
+static int move_to_front(struct job *jobs, int count, int (*keep)(const struct job *, const struct job *, int),
+                         const struct job *context, int context_count)
+{
+    int front = 0;
+    for (int k = 0; k < count; k++)
+        if (keep(&jobs[k], context, context_count)) {
+            struct job swap = jobs[front];
+            jobs[front++] = jobs[k];
+            jobs[k] = swap;
+        }
+    return front;
+}
+
+static int is_native(const struct job *j, const struct job *unused, int unused_count)
+{
+    (void)unused, (void)unused_count;
+    return j->tool == TOOL_NATIVE;
+}
+
+// Whether the job's case did not hang in any of the native runs.
+static int did_not_hang(const struct job *j, const struct job *native, int native_count)
+{
+    for (int n = 0; n < native_count; n++)
+        if (native[n].case_index == j->case_index && native[n].result.timed_out)
+            return 0;
+    return 1;
+}
+
+static void free_jobs(struct job *jobs, int count)
+{
+    for (int k = 0; k < count; k++) {
+        free(jobs[k].run_dir);
+        free(jobs[k].output_path);
+        free(jobs[k].result_path);
+        free(jobs[k].stacks_path);
+    }
+    free(jobs);
+}
+
+static void run_all(const struct manifest *m, const struct workdir *w, const struct grade_options *opt,
+                    int broken_variants, struct grade *g)
+{
+    struct job *jobs = xcalloc((size_t)m->case_count * TOOL_MAX, sizeof *jobs);
+    int count = plan_jobs(m, w, opt, broken_variants, g, jobs);
     char **files;
     int nfiles = student_files(m, &files);
     // Native runs first: a case that hangs natively would only hang again,
     // ten times longer, under Valgrind or TSan, so its other runs are skipped.
-    int native = 0;
-    for (int k = 0; k < count; k++)
-        if (jobs[k].tool == TOOL_NATIVE) {
-            struct job swap = jobs[native];
-            jobs[native++] = jobs[k];
-            jobs[k] = swap;
-        }
+    int native = move_to_front(jobs, count, is_native, NULL, 0);
     int rest = 0;
     if (run_jobs(m, w, opt, jobs, native) == 0) {
-        for (int k = native; k < count; k++) {
-            int hung = 0;
-            for (int n = 0; n < native; n++)
-                hung |= jobs[n].case_index == jobs[k].case_index && jobs[n].result.timed_out;
-            if (!hung) {
-                struct job swap = jobs[native + rest];
-                jobs[native + rest++] = jobs[k];
-                jobs[k] = swap;
-            } else {
-                set_outcome(&g->cases[jobs[k].case_index].runs[jobs[k].tool], VERDICT_SKIPPED,
-                            xstrdup("not run: the case already timed out natively"), NULL);
-            }
-        }
+        rest = move_to_front(jobs + native, count - native, did_not_hang, jobs, native);
+        for (int k = native + rest; k < count; k++)
+            set_outcome(&g->cases[jobs[k].case_index].runs[jobs[k].tool], VERDICT_SKIPPED,
+                        xstrdup("not run: the case already timed out natively"), NULL);
     }
-    count = native + rest;
     if (run_jobs(m, w, opt, jobs + native, rest) == 0) {
-        for (int k = 0; k < count; k++) {
+        for (int k = 0; k < native + rest; k++) {
             if ((m->tools[jobs[k].tool].kind->flags & TOOL_FIXED_LAYOUT) &&
                 needs_layout_retry(&jobs[k])) {
                 jobs[k].no_aslr = 1;
@@ -426,13 +460,7 @@ static void run_all(const struct manifest *m, const struct workdir *w, const str
             evaluate_job(m, &jobs[k], files, nfiles, &g->cases[jobs[k].case_index].runs[jobs[k].tool]);
         }
     }
-    for (int k = 0; k < m->case_count * TOOL_MAX; k++) {
-        free(jobs[k].run_dir);
-        free(jobs[k].output_path);
-        free(jobs[k].result_path);
-        free(jobs[k].stacks_path);
-    }
-    free(jobs);
+    free_jobs(jobs, m->case_count * TOOL_MAX);
     free(files);
 }
 

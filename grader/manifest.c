@@ -272,69 +272,127 @@ static int parse_suite(struct manifest *m, const struct line *l, struct buf *why
     return 0;
 }
 
+// submit FILE...: plain names in the submission folder.
+static int parse_submit(struct manifest *m, const struct line *l, struct buf *why)
+{
+    for (int i = 1; i < l->count; i++) {
+        if (strchr(l->words[i], '/') || l->words[i][0] == '.') {
+            buf_printf(why, "submitted file '%s' must be a plain file name", l->words[i]);
+            return -1;
+        }
+        list_add(&m->submit, &m->submit_count, l->words[i]);
+    }
+    return 0;
+}
+
+static int parse_allow(struct manifest *m, const struct line *l, struct buf *why)
+{
+    (void)why;
+    for (int i = 1; i < l->count; i++)
+        list_add(&m->allow, &m->allow_count, l->words[i]);
+    return 0;
+}
+
+static int parse_provide(struct manifest *m, const struct line *l, struct buf *why)
+{
+    for (int i = 1; i < l->count; i++)
+        if (add_provided(m, l->words[i], why) != 0)
+            return -1;
+    return 0;
+}
+
+// A directive whose value is the rest of the line: replaced, or appended to.
+static int set_text(char **field, const struct line *l, int append)
+{
+    char *more = join_words(l, 1);
+    char *value = append ? xasprintf("%s%s%s", *field, **field ? " " : "", more) : xstrdup(more);
+    free(more);
+    free(*field);
+    *field = value;
+    return 0;
+}
+
+static int parse_lab(struct manifest *m, const struct line *l, struct buf *why)
+{
+    (void)why;
+    return set_text(&m->lab, l, 0);
+}
+
+static int parse_title(struct manifest *m, const struct line *l, struct buf *why)
+{
+    (void)why;
+    return set_text(&m->title, l, 0);
+}
+
+static int parse_cflags(struct manifest *m, const struct line *l, struct buf *why)
+{
+    (void)why;
+    return set_text(&m->cflags, l, 1);
+}
+
+static int parse_ldflags(struct manifest *m, const struct line *l, struct buf *why)
+{
+    (void)why;
+    return set_text(&m->ldflags, l, 1);
+}
+
+static int parse_default_tools(struct manifest *m, const struct line *l, struct buf *why)
+{
+    return manifest_parse_tools(m, l->words + 1, l->count - 1, &m->default_tools, why);
+}
+
+static int parse_timeout(struct manifest *m, const struct line *l, struct buf *why)
+{
+    return parse_number(l->words[1], &m->timeout, why);
+}
+
+static int parse_memory(struct manifest *m, const struct line *l, struct buf *why)
+{
+    double number = 0;
+    if (parse_number(l->words[1], &number, why) != 0)
+        return -1;
+    m->memory_mb = (long)number;
+    return 0;
+}
+
+// scale TOOL N
+static int parse_scale(struct manifest *m, const struct line *l, struct buf *why)
+{
+    int index = l->count == 3 ? manifest_tool_index(m, l->words[1]) : -1;
+    if (index < 0) {
+        buf_puts(why, "expected: scale TOOL N, with a known tool");
+        return -1;
+    }
+    return parse_number(l->words[2], &m->tools[index].scale, why);
+}
+
+// The directives of lab.conf (docs/lab-format.md).
+static const struct directive {
+    const char *key;
+    int needs_value;
+    int (*parse)(struct manifest *m, const struct line *l, struct buf *why);
+} directives[] = {
+    {"lab", 1, parse_lab},         {"title", 1, parse_title},     {"submit", 0, parse_submit},
+    {"provide", 0, parse_provide}, {"allow", 0, parse_allow},     {"cflags", 1, parse_cflags},
+    {"ldflags", 1, parse_ldflags}, {"tools", 1, parse_default_tools}, {"tool", 0, parse_tool},
+    {"timeout", 1, parse_timeout}, {"memory", 1, parse_memory},   {"scale", 1, parse_scale},
+    {"suite", 0, parse_suite},     {"case", 0, parse_case},
+};
+
 static int parse_line(struct manifest *m, const struct line *l, struct buf *why)
 {
     const char *key = l->words[0];
-    double number = 0;
-    if (strcmp(key, "case") == 0)
-        return parse_case(m, l, why);
-    if (strcmp(key, "suite") == 0)
-        return parse_suite(m, l, why);
-    if (strcmp(key, "tool") == 0)
-        return parse_tool(m, l, why);
-    if (strcmp(key, "submit") == 0 || strcmp(key, "allow") == 0 || strcmp(key, "provide") == 0) {
-        for (int i = 1; i < l->count; i++) {
-            if (key[0] == 'p') {
-                if (add_provided(m, l->words[i], why) != 0)
-                    return -1;
-            } else if (key[0] == 's') {
-                if (strchr(l->words[i], '/') || l->words[i][0] == '.') {
-                    buf_printf(why, "submitted file '%s' must be a plain file name", l->words[i]);
-                    return -1;
-                }
-                list_add(&m->submit, &m->submit_count, l->words[i]);
-            } else {
-                list_add(&m->allow, &m->allow_count, l->words[i]);
-            }
-        }
-        return 0;
-    }
-    if (l->count < 2) {
-        buf_printf(why, "'%s' needs a value", key);
-        return -1;
-    }
-    if (strcmp(key, "lab") == 0 || strcmp(key, "title") == 0) {
-        char **field = key[0] == 'l' ? &m->lab : &m->title;
-        free(*field);
-        *field = join_words(l, 1);
-    } else if (strcmp(key, "cflags") == 0 || strcmp(key, "ldflags") == 0) {
-        char **field = key[0] == 'c' ? &m->cflags : &m->ldflags;
-        char *more = join_words(l, 1);
-        char *both = xasprintf("%s%s%s", *field, **field ? " " : "", more);
-        free(more);
-        free(*field);
-        *field = both;
-    } else if (strcmp(key, "tools") == 0) {
-        return manifest_parse_tools(m, l->words + 1, l->count - 1, &m->default_tools, why);
-    } else if (strcmp(key, "timeout") == 0) {
-        if (parse_number(l->words[1], &m->timeout, why) != 0)
-            return -1;
-    } else if (strcmp(key, "memory") == 0) {
-        if (parse_number(l->words[1], &number, why) != 0)
-            return -1;
-        m->memory_mb = (long)number;
-    } else if (strcmp(key, "scale") == 0) {
-        int index = l->count == 3 ? manifest_tool_index(m, l->words[1]) : -1;
-        if (index < 0) {
-            buf_puts(why, "expected: scale TOOL N, with a known tool");
+    for (size_t i = 0; i < sizeof directives / sizeof *directives; i++) {
+        if (strcmp(key, directives[i].key) != 0)
+            continue;
+        if (directives[i].needs_value && l->count < 2) {
+            buf_printf(why, "'%s' needs a value", key);
             return -1;
         }
-        return parse_number(l->words[2], &m->tools[index].scale, why);
-    } else {
-        buf_printf(why, "unknown directive '%s' (see docs/lab-format.md)", key);
-        return -1;
+        return directives[i].parse(m, l, why);
     }
-    return 0;
+    buf_printf(why, "unknown directive '%s' (see docs/lab-format.md)", key);
+    return -1;
 }
 
 static void set_defaults(struct manifest *m, const char *lab_dir)
