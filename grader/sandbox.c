@@ -313,6 +313,8 @@ static void exec_command(const struct sandbox_spec *spec, int out_fd, int result
         close(3);
     for (int fd = 4; fd < 1024; fd++)
         close(fd);
+    // Allocate before the limits: a sanitized grader's allocator maps big areas.
+    char **argv = spec->use_bwrap ? bwrap_argv(spec) : spec->argv;
     set_limit(RLIMIT_CORE, 0);
     set_limit(RLIMIT_CPU, (rlim_t)(spec->cpu_seconds + 1));
     set_limit(RLIMIT_FSIZE, 64ul << 20);
@@ -331,7 +333,6 @@ static void exec_command(const struct sandbox_spec *spec, int out_fd, int result
         dprintf(2, "labgrade: cannot enter %s: %s\n", spec->cwd, strerror(errno));
         _exit(127);
     }
-    char **argv = spec->use_bwrap ? bwrap_argv(spec) : spec->argv;
     execvpe(argv[0], argv, spec->env);
     dprintf(2, "labgrade: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
