@@ -222,11 +222,18 @@ static void summarize_compiler(const char *text, int want_warnings, int max, str
                        strstr(copy, "multiple definition");
         int is_warning = strstr(copy, "warning:") != NULL;
         int is_item = want_warnings ? is_warning : is_error;
-        int is_header = strstr(copy, ": note:") == NULL && (is_error || is_warning);
+        int is_note = strstr(copy, ": note:") != NULL;
+        int is_header = !is_note && (is_error || is_warning);
         if (is_item && ++shown <= max) {
             in_item = 1;
             context = 0;
             buf_printf(out, "  %s\n", copy);
+        } else if (in_item && is_note) {
+            // A note often names the expected type: keep it and its source line.
+            context = 1;
+            buf_printf(out, "  %s\n", copy);
+        } else if (in_item && strncmp(copy, "In file included from", 21) == 0) {
+            // Says where a note's header came from; the note says it better.
         } else if (is_header || strstr(copy, "In function") || strstr(copy, "in function")) {
             in_item = 0;
         } else if (in_item && context++ < 3) {
@@ -237,6 +244,51 @@ static void summarize_compiler(const char *text, int want_warnings, int max, str
     }
     if (shown > max)
         buf_printf(out, "  (and more; fix these first)\n");
+}
+
+// A function of the lab's API the submission does not define shows as the
+// linker's "undefined reference to `mm_calloc'" at a line of the tests:
+// say instead which function is missing, once per name.
+static int explain_undefined(const struct manifest *m, const char *linker, struct buf *out)
+{
+    int others = 0;
+    static const char marker[] = "undefined reference to `";
+    char **named = NULL;
+    int count = 0;
+    for (const char *p = strstr(linker, marker); p; p = strstr(p + 1, marker)) {
+        const char *name = p + sizeof marker - 1;
+        const char *line = p;
+        while (line > linker && line[-1] != '\n')
+            line--;
+        int in_submission = 0;
+        for (int i = 0; i < m->submit_count; i++) {
+            const char *at = strstr(line, m->submit[i]);
+            in_submission |= at && at < p && at[strlen(m->submit[i])] == ':';
+        }
+        if (in_submission) {
+            others++;   // the student's own call to something undefined
+            continue;
+        }
+        char *symbol = xstrndup(name, strcspn(name, "'\n"));
+        int seen = 0;
+        for (int i = 0; i < count; i++)
+            seen |= strcmp(named[i], symbol) == 0;
+        if (seen || count == 32) {
+            free(symbol);
+            continue;
+        }
+        named = xrealloc(named, sizeof *named * (size_t)(count + 1));
+        named[count++] = symbol;
+        const char *file = NULL;
+        for (int i = 0; i < m->submit_count && !file; i++)
+            file = build_is_c_source(m->submit[i]) ? m->submit[i] : NULL;
+        buf_printf(out, "%s must define %s (see the handout's API: labs/%s/README.md)\n",
+                   file ? file : "your code", symbol, m->lab);
+    }
+    for (int i = 0; i < count; i++)
+        free(named[i]);
+    free(named);
+    return others;
 }
 
 // Compile or link in the sandbox; returns 0 when the command succeeded.
@@ -353,8 +405,14 @@ static int link_suite(const struct manifest *m, const struct build_env *env, con
     char *output = NULL;
     int rc = run_compiler(env, w, argv, dir, log, &output);
     if (rc != 0) {
-        buf_printf(errors, "linking the %s tests failed:\n", m->suites[suite_index].name);
-        summarize_compiler(output, 0, 5, errors);
+        struct buf missing = {0};
+        int others = explain_undefined(m, output, &missing);
+        buf_puts(errors, buf_str(&missing));
+        if (others || !missing.len) {
+            buf_printf(errors, "linking the %s tests failed:\n", m->suites[suite_index].name);
+            summarize_compiler(output, 0, 5, errors);
+        }
+        buf_free(&missing);
     }
     free(output);
     free(log);

@@ -106,7 +106,7 @@ static void print_table(FILE *out, const struct grade *g, const struct report_op
         int any = 0;
         for (int t = 0; t < m->tool_count; t++)
             any |= ran(g, i, t);
-        if (!any && !g->problem)
+        if (!any)
             continue;
         struct buf tools = {0};
         tool_summary(&tools, g, i);
@@ -131,7 +131,8 @@ void report_terminal(FILE *out, const struct grade *g, const struct report_optio
     }
     if (g->warnings && *g->warnings)
         fprintf(out, "\n%s%s%s", paint(opt, YELLOW), g->warnings, paint(opt, PLAIN));
-    print_table(out, g, opt);
+    if (!g->problem)
+        print_table(out, g, opt);
     int failures = 0, skipped = 0;
     for (int i = 0; i < m->case_count; i++) {
         skipped += g->cases[i].skipped;
