@@ -101,7 +101,7 @@ trap 'make -s -C grader clean >/dev/null; make -s -C grader >/dev/null' EXIT
 
 # The tools the clang build of a solution is graded under: all of them, or
 # LABKIT_CLANG_TOOLS (e.g. native,memcheck) to save time.
-CLANG_TOOLS=${LABKIT_CLANG_TOOLS:-}
+CLANG_TOOLS=${LABKIT_CLANG_TOOLS-native,memcheck}
 
 if [ -z "$ONLY_LAB" ]; then
     section "the grader"
