@@ -188,7 +188,7 @@ static int list_students(struct batch *b)
 }
 
 // One line on what kept a submission from its points, for the gradebook.
-static char *grade_note(const struct grade *g)
+char *batch_grade_note(const struct grade *g)
 {
     if (g->problem) {
         size_t len = strcspn(g->problem, "\n");
@@ -251,7 +251,7 @@ static void record_grade(const struct batch *b, const char *dir, const struct gr
     s->score = g->score;
     s->max = g->max_score;
     s->newest = newest;
-    s->note = grade_note(g);
+    s->note = batch_grade_note(g);
     for (int i = 0; i < b->m.case_count; i++)
         if (!g->cases[i].skipped &&
             (!b->grade.only_case || strcmp(b->grade.only_case, b->m.cases[i].name) == 0))

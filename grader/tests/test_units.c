@@ -296,6 +296,7 @@ int main(void)
     tcase_add_test(tc, thread_dump_shows_where_each_thread_waits);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, tools_tests());
+    suite_add_tcase(s, grade_tests());
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

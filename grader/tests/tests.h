@@ -5,5 +5,6 @@
 #include <check.h>
 
 TCase *tools_tests(void);
+TCase *grade_tests(void);
 
 #endif
