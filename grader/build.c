@@ -425,7 +425,8 @@ static int link_suite(const struct manifest *m, const struct build_env *env, con
 
 enum build_status build_variant(const struct manifest *m, const struct build_env *env,
                                 const struct workdir *w, const char *variant,
-                                const char *variant_cflags, struct buf *errors, struct buf *warnings)
+                                const char *variant_cflags, struct buf *errors,
+                                struct buf *warnings)
 {
     struct source sources[512];
     int count = list_sources(m, sources, 512);

@@ -49,7 +49,8 @@ enum build_status {
 // in `errors`.  Warnings in submitted files go to `warnings`.
 enum build_status build_variant(const struct manifest *m, const struct build_env *env,
                                 const struct workdir *w, const char *variant,
-                                const char *variant_cflags, struct buf *errors, struct buf *warnings);
+                                const char *variant_cflags, struct buf *errors,
+                                struct buf *warnings);
 
 // The object file of a source in a variant (caller frees).
 char *build_object(const struct workdir *w, const char *variant, const char *source);

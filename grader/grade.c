@@ -226,7 +226,8 @@ static void explain_silence(const struct manifest *m, const struct job *j, struc
                     tail);
     else if (tail && strstr(tail, "no test case named"))
         set_outcome(o, VERDICT_NO_RESULT,
-                    xasprintf("lab error: the tests have no case '%s'", m->cases[j->case_index].name),
+                    xasprintf("lab error: the tests have no case '%s'",
+                              m->cases[j->case_index].name),
                     tail);
     else
         set_outcome(o, VERDICT_NO_RESULT,
@@ -393,8 +394,10 @@ static int plan_jobs(const struct manifest *m, const struct workdir *w,
 }
 
 // Move the jobs matching `keep` to the front, in order; returns how many.
-static int move_to_front(struct job *jobs, int count, int (*keep)(const struct job *, const struct job *, int),
-                         const struct job *context, int context_count)
+typedef int job_test(const struct job *j, const struct job *context, int context_count);
+
+static int move_to_front(struct job *jobs, int count, job_test *keep, const struct job *context,
+                         int context_count)
 {
     int front = 0;
     for (int k = 0; k < count; k++)
@@ -457,7 +460,8 @@ static void run_all(const struct manifest *m, const struct workdir *w, const str
                 jobs[k].finished = 0;
                 run_jobs(m, w, opt, &jobs[k], 1);
             }
-            evaluate_job(m, &jobs[k], files, nfiles, &g->cases[jobs[k].case_index].runs[jobs[k].tool]);
+            struct run_outcome *o = &g->cases[jobs[k].case_index].runs[jobs[k].tool];
+            evaluate_job(m, &jobs[k], files, nfiles, o);
         }
     }
     free_jobs(jobs, m->case_count * TOOL_MAX);
@@ -473,7 +477,8 @@ static void merge_symbols(struct symbols *into, const struct symbols *from)
         }
 }
 
-static int read_object(const struct manifest *m, const struct workdir *w, const char *source, struct symbols *out)
+static int read_object(const struct manifest *m, const struct workdir *w, const char *source,
+                       struct symbols *out)
 {
     char *path = build_object(w, m->tools[TOOL_NATIVE].variant, source);
     struct buf err = {0};

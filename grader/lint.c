@@ -100,7 +100,8 @@ int lint_lab(const struct manifest *m, const struct build_env *env, const char *
             if (strcmp(m->tools[u].variant, m->tools[t].variant) == 0)
                 built |= 1 << u;
         buf_free(&problem);
-        if (build_variant(m, env, &w, m->tools[t].variant, m->tools[t].cflags, &problem, NULL) != 0) {
+        const struct tool *tool = &m->tools[t];
+        if (build_variant(m, env, &w, tool->variant, tool->cflags, &problem, NULL) != 0) {
             printf("lint: the %s build fails:\n%s", m->tools[t].variant, buf_str(&problem));
             problems++;
             break;

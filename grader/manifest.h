@@ -7,9 +7,12 @@
 
 #include "tools.h"
 
+#include <assert.h>
+
 // tools[TOOL_NATIVE] is the plain build: compile errors and the symbol check
 // come from it, and every grade builds it.
-enum { TOOL_NATIVE = 0, TOOL_MAX = 8 };
+enum { TOOL_NATIVE = TOOL_KIND_NATIVE, TOOL_MAX = 8 };
+static_assert((int)TOOL_KIND_COUNT < (int)TOOL_MAX, "room for the tools a lab defines");
 
 struct tool {
     char *name;
@@ -68,7 +71,8 @@ enum manifest_status {
 
 // Load labs/<lab>/lab.conf from the kit.  On error describes it (file:line:
 // what is wrong) in err.
-enum manifest_status manifest_load(const char *kit_dir, const char *lab, struct manifest *m, struct buf *err);
+enum manifest_status manifest_load(const char *kit_dir, const char *lab, struct manifest *m,
+                                   struct buf *err);
 // Parse manifest text; `where` names it in error messages.
 int manifest_parse(const char *text, const char *where, const char *lab_dir,
                    struct manifest *m, struct buf *err);

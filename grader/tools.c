@@ -5,6 +5,7 @@
 
 #include "diagnose.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,31 +48,32 @@ static const char *const asan_failures[] = {
 static const char *const native_failures[] = {RUNTIME_MISSING, NULL};
 
 const struct tool_kind tool_kinds[] = {
-    {
+    [TOOL_KIND_NATIVE] = {
         .name = "native", .label = "native", .variant = "native",
         // The build memcheck runs too: Valgrind 3.19 cannot read clang 14's DWARF 5.
         .cflags = "-gdwarf-4", .scale = 1, .cannot_run = native_failures,
     },
-    {
+    [TOOL_KIND_MEMCHECK] = {
         .name = "memcheck", .label = "Valgrind", .finding = "VALGRIND", .variant = "native",
         .cflags = "-gdwarf-4", .scale = 10, .program = "valgrind", .prefix = memcheck_prefix,
         .found_exit = 97, .log_prefix = "valgrind.", .parse = diagnose_valgrind_text,
         .cannot_run = memcheck_failures, .flags = TOOL_WATCH_RSS | TOOL_NO_STACKS,
     },
-    {
+    [TOOL_KIND_TSAN] = {
         .name = "tsan", .label = "ThreadSanitizer", .finding = "TSAN", .variant = "tsan",
         .cflags = "-fsanitize=thread", .scale = 5, .env = tsan_env, .found_exit = 66,
         .log_prefix = "tsan.", .parse = diagnose_sanitizer_text, .cannot_run = tsan_failures,
         .flags = TOOL_WATCH_RSS | TOOL_FIXED_LAYOUT,
     },
-    {
+    [TOOL_KIND_ASAN] = {
         .name = "asan", .label = "AddressSanitizer", .finding = "ASAN", .variant = "asan",
         .cflags = "-fsanitize=address,undefined -fno-sanitize-recover=undefined", .scale = 3,
         .env = asan_env, .found_exit = 67, .log_prefix = "asan.",
         .parse = diagnose_sanitizer_text, .cannot_run = asan_failures, .flags = TOOL_WATCH_RSS,
     },
 };
-const int tool_kind_count = sizeof tool_kinds / sizeof *tool_kinds;
+static_assert(sizeof tool_kinds / sizeof *tool_kinds == TOOL_KIND_COUNT, "a record per tool");
+const int tool_kind_count = TOOL_KIND_COUNT;
 
 const struct tool_kind tool_lab_defined = {
     .label = "the test", .scale = 1, .cannot_run = native_failures,

@@ -33,7 +33,16 @@ struct tool_kind {
 
 // In prefix and env: "{log}" is the run's log folder, "{exit}" found_exit.
 
-extern const struct tool_kind tool_kinds[];
+// The built-in tools, in the order labs list them.
+enum tool_builtin {
+    TOOL_KIND_NATIVE,
+    TOOL_KIND_MEMCHECK,
+    TOOL_KIND_TSAN,
+    TOOL_KIND_ASAN,
+    TOOL_KIND_COUNT
+};
+
+extern const struct tool_kind tool_kinds[TOOL_KIND_COUNT];
 extern const int tool_kind_count;
 // The record of tools a lab defines with `tool NAME cflags=...`: native runs
 // of a build of its own.
