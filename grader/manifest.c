@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <glob.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,41 +302,6 @@ static int parse_provide(struct manifest *m, const struct line *l, struct buf *w
     return 0;
 }
 
-// A directive whose value is the rest of the line: replaced, or appended to.
-static int set_text(char **field, const struct line *l, int append)
-{
-    char *more = join_words(l, 1);
-    char *value = append ? xasprintf("%s%s%s", *field, **field ? " " : "", more) : xstrdup(more);
-    free(more);
-    free(*field);
-    *field = value;
-    return 0;
-}
-
-static int parse_lab(struct manifest *m, const struct line *l, struct buf *why)
-{
-    (void)why;
-    return set_text(&m->lab, l, 0);
-}
-
-static int parse_title(struct manifest *m, const struct line *l, struct buf *why)
-{
-    (void)why;
-    return set_text(&m->title, l, 0);
-}
-
-static int parse_cflags(struct manifest *m, const struct line *l, struct buf *why)
-{
-    (void)why;
-    return set_text(&m->cflags, l, 1);
-}
-
-static int parse_ldflags(struct manifest *m, const struct line *l, struct buf *why)
-{
-    (void)why;
-    return set_text(&m->ldflags, l, 1);
-}
-
 static int parse_default_tools(struct manifest *m, const struct line *l, struct buf *why)
 {
     return manifest_parse_tools(m, l->words + 1, l->count - 1, &m->default_tools, why);
@@ -366,18 +332,41 @@ static int parse_scale(struct manifest *m, const struct line *l, struct buf *why
     return parse_number(l->words[2], &m->tools[index].scale, why);
 }
 
-// The directives of lab.conf (docs/lab-format.md).
+// The directives of lab.conf (docs/lab-format.md).  A directive without a
+// parser sets a text field to the rest of its line (or appends to it).
 static const struct directive {
     const char *key;
     int needs_value;
     int (*parse)(struct manifest *m, const struct line *l, struct buf *why);
+    size_t text_field;   // offsetof a char * in struct manifest
+    int append;
 } directives[] = {
-    {"lab", 1, parse_lab},         {"title", 1, parse_title},     {"submit", 0, parse_submit},
-    {"provide", 0, parse_provide}, {"allow", 0, parse_allow},     {"cflags", 1, parse_cflags},
-    {"ldflags", 1, parse_ldflags}, {"tools", 1, parse_default_tools}, {"tool", 0, parse_tool},
-    {"timeout", 1, parse_timeout}, {"memory", 1, parse_memory},   {"scale", 1, parse_scale},
-    {"suite", 0, parse_suite},     {"case", 0, parse_case},
+    {"lab", 1, NULL, offsetof(struct manifest, lab), 0},
+    {"title", 1, NULL, offsetof(struct manifest, title), 0},
+    {"cflags", 1, NULL, offsetof(struct manifest, cflags), 1},
+    {"ldflags", 1, NULL, offsetof(struct manifest, ldflags), 1},
+    {"submit", 0, parse_submit, 0, 0},
+    {"provide", 0, parse_provide, 0, 0},
+    {"allow", 0, parse_allow, 0, 0},
+    {"tools", 1, parse_default_tools, 0, 0},
+    {"tool", 0, parse_tool, 0, 0},
+    {"timeout", 1, parse_timeout, 0, 0},
+    {"memory", 1, parse_memory, 0, 0},
+    {"scale", 1, parse_scale, 0, 0},
+    {"suite", 0, parse_suite, 0, 0},
+    {"case", 0, parse_case, 0, 0},
 };
+
+static void set_text(struct manifest *m, const struct directive *d, const struct line *l)
+{
+    char **field = (char **)((char *)m + d->text_field);
+    char *more = join_words(l, 1);
+    char *value = d->append && *field ? xasprintf("%s%s%s", *field, **field ? " " : "", more)
+                                      : xstrdup(more);
+    free(more);
+    free(*field);
+    *field = value;
+}
 
 static int parse_line(struct manifest *m, const struct line *l, struct buf *why)
 {
@@ -388,6 +377,10 @@ static int parse_line(struct manifest *m, const struct line *l, struct buf *why)
         if (directives[i].needs_value && l->count < 2) {
             buf_printf(why, "'%s' needs a value", key);
             return -1;
+        }
+        if (!directives[i].parse) {
+            set_text(m, &directives[i], l);
+            return 0;
         }
         return directives[i].parse(m, l, why);
     }

@@ -91,11 +91,64 @@ START_TEST(missing_sanitizer_runtime_is_a_tool_failure)
 }
 END_TEST
 
+// The report a tool's parser finds in one log naming the student's `file`.
+static char *report_of(const char *tool, const char *log_name, const char *text, char *file)
+{
+    char *dir = log_dir_with(log_name, text);
+    char *files[] = {file};
+    char *report = tool_report(tool_kind_find(tool), dir, files, 1);
+    dir_remove(dir);
+    free(dir);
+    ck_assert_msg(report != NULL, "%s found nothing in:\n%s", tool, text);
+    return report;
+}
+
+START_TEST(valgrind_report_is_cut_to_the_students_frames)
+{
+    // The first error of the log, its first frame and the frames in mm.c.
+    char *report = report_of(
+        "memcheck", "valgrind.100.log",
+        "==100== Memcheck, a memory error detector\n==100== Command: ./public\n==100== \n"
+        "==100== Invalid write of size 8\n"
+        "==100==    at 0x4848: memset (vg_replace_strmem.c:1)\n"
+        "==100==    by 0x1092: place (mm.c:142)\n"
+        "==100==    by 0x1093: srunner_run (check_run.c:9)\n"
+        "==100==  Address 0x4a is 0 bytes after a block of size 16 alloc'd\n"
+        "==100== \n==100== HEAP SUMMARY:\n==100==     in use at exit: 0 bytes\n",
+        "mm.c");
+    ck_assert_msg(strncmp(report, "Invalid write of size 8\n", 24) == 0, "%s", report);
+    ck_assert_msg(!strstr(report, "vg_replace_strmem"), "%s", report);
+    ck_assert_msg(strstr(report, "by place (mm.c:142)"), "%s", report);
+    ck_assert_msg(!strstr(report, "srunner_run"), "%s", report);
+    ck_assert_msg(strstr(report, "0 bytes after a block"), "%s", report);
+    free(report);
+}
+END_TEST
+
+START_TEST(tsan_report_is_cut_and_paths_shortened)
+{
+    // The report from WARNING to SUMMARY, with the build's paths cut to file names.
+    char *report = report_of(
+        "tsan", "tsan.7",
+        "==================\nWARNING: ThreadSanitizer: data race (pid=7)\n"
+        "  Write of size 4 at 0x1 by thread T1:\n"
+        "    #0 bump /tmp/labgrade.x/src/race.c:9 (public+0x12)\n"
+        "    #1 worker /tmp/labgrade.x/src/public.c:30 (public+0x13)\n\n"
+        "SUMMARY: ThreadSanitizer: data race /tmp/labgrade.x/src/race.c:9 in bump\n"
+        "==================\n",
+        "race.c");
+    ck_assert_msg(strncmp(report, "data race at race.c:9 in bump\n", 30) == 0, "%s", report);
+    ck_assert_msg(strstr(report, "#0 bump race.c:9"), "%s", report);
+    ck_assert_msg(!strstr(report, "public.c"), "%s", report);
+    free(report);
+}
+END_TEST
+
 START_TEST(asan_overflow_names_the_students_line)
 {
     // An out-of-bounds write says so, with the file:line in the student's code.
-    char *dir = log_dir_with(
-        "asan.40",
+    char *report = report_of(
+        "asan", "asan.40",
         "=================================================================\n"
         "==40==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6020 at pc 0x55 bp "
         "0x7f sp 0x7e\n"
@@ -107,34 +160,27 @@ START_TEST(asan_overflow_names_the_students_line)
         "    #0 0x7f00 in __interceptor_malloc ../../libsanitizer/asan/asan_malloc_linux.cpp:69\n"
         "    #1 0x5557 in stays_in_bounds_fn /tmp/labgrade.x/src/public.c:38\n\n"
         "SUMMARY: AddressSanitizer: heap-buffer-overflow /tmp/labgrade.x/src/toy.c:27 in "
-        "toy_fill\nShadow bytes around the buggy address:\n");
-    char *files[] = {"toy.c"};
-    char *report = tool_report(tool_kind_find("asan"), dir, files, 1);
-    ck_assert_ptr_nonnull(report);
+        "toy_fill\nShadow bytes around the buggy address:\n",
+        "toy.c");
     ck_assert_msg(strncmp(report, "heap-buffer-overflow at toy.c:27 in toy_fill\n", 45) == 0, "%s",
                   report);
     ck_assert_msg(strstr(report, "WRITE of size 1"), "%s", report);
+    ck_assert_msg(strstr(report, "#0 toy_fill toy.c:27"), "%s", report);
     ck_assert_msg(!strstr(report, "Shadow bytes"), "%s", report);
     free(report);
-    dir_remove(dir);
-    free(dir);
 }
 END_TEST
 
 START_TEST(ubsan_report_names_the_line_and_the_behaviour)
 {
-    char *dir = log_dir_with("asan.41", "/tmp/labgrade.x/src/toy.c:12:14: runtime error: signed "
-                                        "integer overflow: 2147483647 + 1 cannot be represented "
-                                        "in type 'int'\n    #0 0x55 in toy_add "
-                                        "/tmp/labgrade.x/src/toy.c:12\n");
-    char *files[] = {"toy.c"};
-    char *report = tool_report(tool_kind_find("asan"), dir, files, 1);
-    ck_assert_ptr_nonnull(report);
+    char *report = report_of("asan", "asan.41",
+                             "/tmp/labgrade.x/src/toy.c:12:14: runtime error: signed integer "
+                             "overflow: 2147483647 + 1 cannot be represented in type 'int'\n"
+                             "    #0 0x55 in toy_add /tmp/labgrade.x/src/toy.c:12\n",
+                             "toy.c");
     ck_assert_msg(strncmp(report, "signed integer overflow: 2147483647 + 1", 39) == 0, "%s", report);
     ck_assert_msg(strstr(report, " at toy.c:12:14\n"), "%s", report);
     free(report);
-    dir_remove(dir);
-    free(dir);
 }
 END_TEST
 
@@ -145,6 +191,8 @@ TCase *tools_tests(void)
     tcase_add_test(tc, rerun_line_is_the_command_the_grader_runs);
     tcase_add_test(tc, valgrind_that_cannot_read_the_binary_is_a_tool_failure);
     tcase_add_test(tc, missing_sanitizer_runtime_is_a_tool_failure);
+    tcase_add_test(tc, valgrind_report_is_cut_to_the_students_frames);
+    tcase_add_test(tc, tsan_report_is_cut_and_paths_shortened);
     tcase_add_test(tc, asan_overflow_names_the_students_line);
     tcase_add_test(tc, ubsan_report_names_the_line_and_the_behaviour);
     return tc;
