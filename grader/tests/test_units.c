@@ -1,5 +1,5 @@
 // Unit tests of the grader's parts: the manifest parser, JSON and XML
-// escaping, the symbol policy, and the trimming of tool reports.
+// escaping, the symbol policy, and thread dumps; tests.h lists the other files.
 #define _GNU_SOURCE
 #include "diagnose.h"
 #include "manifest.h"
