@@ -210,13 +210,57 @@ static void explain_error(const struct reported *r, const struct job *j, const s
     }
 }
 
+// A tool's failure is believed only when the tool fails the same way on the
+// test binary listing its cases, which runs none of the student's code: a
+// test that printed those words, or wrote a fake log, stays the student's.
+static char *confirmed_failure(const struct manifest *m, const struct workdir *w,
+                               const struct job *j)
+{
+    const struct tool *t = &m->tools[j->tool];
+    char *failure = tool_failure(t->kind, j->run_dir, j->output_path);
+    if (!failure)
+        return NULL;
+    char *dir = xasprintf("%s.confirm", j->run_dir);
+    char *output = path_join(dir, "output");
+    char *binary = build_binary(w, t->variant, m->cases[j->case_index].suite);
+    char *build_dir = path_join(w->build, t->variant);
+    dir_remove(dir);
+    dir_make(dir);
+    char **argv = tool_argv(t->kind, dir, binary, "--list");
+    char **env = tool_env(t->kind, t->name, dir);
+    const char *ro[] = {build_dir, w->data, NULL};
+    const char *rw[] = {dir, NULL};
+    struct sandbox_spec spec = {
+        .argv = argv, .env = env, .cwd = w->data, .read_only = ro, .writable = rw,
+        .wall_seconds = 60, .cpu_seconds = 60, .memory_mb = m->memory_mb,
+        .memory_by_rss = (t->kind->flags & TOOL_WATCH_RSS) != 0, .output_keep = OUTPUT_KEEP,
+        .output_max = OUTPUT_MAX, .output_path = output,
+    };
+    struct sandbox_result res;
+    char *again = sandbox_exec(&spec, &res) == 0 ? tool_failure(t->kind, dir, output) : NULL;
+    if (!again) {
+        free(failure);
+        failure = NULL;
+    }
+    free(again);
+    tool_free_strings(argv);
+    tool_free_strings(env);
+    dir_remove(dir);
+    free(build_dir);
+    free(binary);
+    free(output);
+    free(dir);
+    return failure;
+}
+
 // The runner reported nothing: the tool could not run, the runner died, or
 // the lab names a case its tests do not have.
-static void explain_silence(const struct manifest *m, const struct job *j, struct run_outcome *o)
+static void explain_silence(const struct manifest *m, const struct workdir *w, const struct job *j,
+                            struct run_outcome *o)
 {
     const struct tool *t = &m->tools[j->tool];
     const struct sandbox_result *res = &j->result;
-    char *failure = tool_failure(t->kind, j->run_dir, j->output_path);
+    char *failure = confirmed_failure(m, w, j);
     char *tail = diagnose_tail(j->output_path, 8);
     if (failure)
         set_outcome(o, VERDICT_TOOL_ERROR, xasprintf("%s could not run", t->kind->label), failure);
@@ -238,8 +282,8 @@ static void explain_silence(const struct manifest *m, const struct job *j, struc
         free(tail);
 }
 
-static void evaluate_job(const struct manifest *m, struct job *j, char **files, int nfiles,
-                         struct run_outcome *o)
+static void evaluate_job(const struct manifest *m, const struct workdir *w, struct job *j,
+                         char **files, int nfiles, struct run_outcome *o)
 {
     const struct test_case *c = &m->cases[j->case_index];
     const struct tool_kind *kind = m->tools[j->tool].kind;
@@ -262,7 +306,7 @@ static void evaluate_job(const struct manifest *m, struct job *j, char **files, 
         set_outcome(o, VERDICT_OUTPUT,
                     xasprintf("printed more than %d MiB; stopped", OUTPUT_MAX >> 20), NULL);
     } else if (!r.found) {
-        explain_silence(m, j, o);
+        explain_silence(m, w, j, o);
     } else if (strcmp(r.verdict, "pass") == 0) {
         set_outcome(o, VERDICT_PASS, xstrdup("passed"), NULL);
     } else if (strcmp(r.verdict, "fail") == 0) {
@@ -461,7 +505,7 @@ static void run_all(const struct manifest *m, const struct workdir *w, const str
                 run_jobs(m, w, opt, &jobs[k], 1);
             }
             struct run_outcome *o = &g->cases[jobs[k].case_index].runs[jobs[k].tool];
-            evaluate_job(m, &jobs[k], files, nfiles, o);
+            evaluate_job(m, w, &jobs[k], files, nfiles, o);
         }
     }
     free_jobs(jobs, m->case_count * TOOL_MAX);

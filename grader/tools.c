@@ -200,11 +200,20 @@ char *tool_failure_in(const struct tool_kind *k, const char *text)
             continue;
         while (at > text && at[-1] != '\n')
             at--;
-        // The line that says it, and the next one (Valgrind names the cause there).
-        const char *end = strchr(at, '\n');
-        if (end && end[1])
-            end = strchr(end + 1, '\n');
-        return end ? xstrndup(at, (size_t)(end - at)) : xstrdup(at);
+        // The line that says it and a few after (Valgrind names the cause
+        // there), each once.
+        struct buf b = {0};
+        for (int lines = 0; at && *at && lines < 6; lines++) {
+            size_t len = strcspn(at, "\n");
+            char *line = xstrndup(at, len);
+            if (!strstr(buf_str(&b), line))
+                buf_printf(&b, "%s\n", line);
+            free(line);
+            at = at[len] ? at + len + 1 : NULL;
+        }
+        if (b.len)
+            b.data[--b.len] = '\0';
+        return b.data;
     }
     return NULL;
 }
