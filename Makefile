@@ -69,7 +69,7 @@ labs: grader
 	$(Q)grader/labgrade list
 
 test: grader
-	$(Q)tests/run.sh
+	$(Q)tests/run.sh $(if $(filter command line,$(origin LAB)),$(LAB))
 
 docs:
 	$(Q)$(MAKE) -s -C docs html

@@ -144,23 +144,6 @@ static int parse_options(int argc, char **argv, struct batch *b)
     return 0;
 }
 
-static int tools_mask(const struct manifest *m, const char *list, unsigned *mask)
-{
-    *mask = 0;
-    char *copy = xstrdup(list ? list : ""), *save = NULL;
-    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        int t = manifest_tool_index(m, name);
-        if (t < 0) {
-            fprintf(stderr, "labgrade batch: lab %s has no tool '%s'\n", m->lab, name);
-            free(copy);
-            return -1;
-        }
-        *mask |= 1u << t;
-    }
-    free(copy);
-    return 0;
-}
-
 // One entry of the submissions folder: a student's folder or archive.  A
 // folder wins over an archive of the same student (it sorts first).
 static void add_student(struct batch *b, const char *name, const char *path)
@@ -182,7 +165,7 @@ static void add_student(struct batch *b, const char *name, const char *path)
             return;
         }
     b->students[b->count++] =
-        (struct student){.name = strndup(name, stem), .path = xstrdup(path), .archive = kind};
+        (struct student){.name = xstrndup(name, stem), .path = xstrdup(path), .archive = kind};
 }
 
 // The submissions in b->dir, sorted by name; hidden entries and the output
@@ -210,18 +193,18 @@ static int list_students(struct batch *b)
 }
 
 // One line on what kept a submission from its points, for the gradebook.
-static char *grade_note(const struct grade *g)
+char *batch_grade_note(const struct grade *g)
 {
     if (g->problem) {
         size_t len = strcspn(g->problem, "\n");
-        return strndup(g->problem, len && g->problem[len - 1] == ':' ? len - 1 : len);
+        return xstrndup(g->problem, len && g->problem[len - 1] == ':' ? len - 1 : len);
     }
-    int counts[VERDICT_NO_RESULT + 1] = {0};
+    int counts[VERDICT_COUNT] = {0};
     for (int i = 0; i < g->m->case_count; i++) {
-        int seen[VERDICT_NO_RESULT + 1] = {0};
+        int seen[VERDICT_COUNT] = {0};
         for (int t = 0; t < TOOL_MAX; t++)
             seen[g->cases[i].runs[t].verdict] = 1;
-        for (int v = VERDICT_CRASH; v <= VERDICT_NO_RESULT; v++)
+        for (int v = 0; v < VERDICT_COUNT; v++)
             counts[v] += seen[v];
     }
     static const struct { enum verdict v; const char *what; } notable[] = {
@@ -273,7 +256,7 @@ static void record_grade(const struct batch *b, const char *dir, const struct gr
     s->score = g->score;
     s->max = g->max_score;
     s->newest = newest;
-    s->note = grade_note(g);
+    s->note = batch_grade_note(g);
     for (int i = 0; i < b->m.case_count; i++)
         if (!g->cases[i].skipped &&
             select_case(b->grade.only_case, b->m.cases[i].name))
@@ -563,8 +546,8 @@ static int setup(struct batch *b, const char *lab)
         fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
     } else if (select_check(&b->m, b->grade.only_case, &err) != 0) {
         fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
-    } else if (tools_mask(&b->m, b->tools, &mask) != 0) {
-        // tools_mask said which tool the lab does not have
+    } else if (manifest_select_tools(&b->m, b->tools, &mask, &err) != 0) {
+        fprintf(stderr, "labgrade batch: lab %s: %s\n", lab, buf_str(&err));
     } else if (dir_make(b->out) != 0 || !(out = path_real(b->out))) {
         fprintf(stderr, "labgrade batch: cannot make %s: %s\n", b->out, strerror(errno));
     } else if (build_env_init(&b->env, b->kit, b->cc, &err) != 0) {

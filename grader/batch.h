@@ -8,4 +8,9 @@
 // submission was graded, 1 when the grader failed on some, 2 on bad input.
 int batch_main(int argc, char **argv, const char *kit);
 
+struct grade;
+// The gradebook's note on a grade: its problem's first line, or how many
+// cases timed out, crashed, exited early... (caller frees).
+char *batch_grade_note(const struct grade *g);
+
 #endif

@@ -211,7 +211,7 @@ static void summarize_compiler(const char *text, int want_warnings, int max, str
     while (line && *line && shown <= max) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) : strlen(line);
-        char *copy = strndup(line, len);
+        char *copy = xstrndup(line, len);
         // A binary file "compiles" into error lines full of raw bytes.
         for (char *c = copy; *c; c++)
             if ((unsigned char)*c < 0x20 && *c != '\t')
@@ -222,11 +222,18 @@ static void summarize_compiler(const char *text, int want_warnings, int max, str
                        strstr(copy, "multiple definition");
         int is_warning = strstr(copy, "warning:") != NULL;
         int is_item = want_warnings ? is_warning : is_error;
-        int is_header = strstr(copy, ": note:") == NULL && (is_error || is_warning);
+        int is_note = strstr(copy, ": note:") != NULL;
+        int is_header = !is_note && (is_error || is_warning);
         if (is_item && ++shown <= max) {
             in_item = 1;
             context = 0;
             buf_printf(out, "  %s\n", copy);
+        } else if (in_item && is_note) {
+            // A note often names the expected type: keep it and its source line.
+            context = 1;
+            buf_printf(out, "  %s\n", copy);
+        } else if (in_item && strncmp(copy, "In file included from", 21) == 0) {
+            // Says where a note's header came from; the note says it better.
         } else if (is_header || strstr(copy, "In function") || strstr(copy, "in function")) {
             in_item = 0;
         } else if (in_item && context++ < 3) {
@@ -237,6 +244,51 @@ static void summarize_compiler(const char *text, int want_warnings, int max, str
     }
     if (shown > max)
         buf_printf(out, "  (and more; fix these first)\n");
+}
+
+// A function of the lab's API the submission does not define shows as the
+// linker's "undefined reference to `mm_calloc'" at a line of the tests:
+// say instead which function is missing, once per name.
+static int explain_undefined(const struct manifest *m, const char *linker, struct buf *out)
+{
+    int others = 0;
+    static const char marker[] = "undefined reference to `";
+    char **named = NULL;
+    int count = 0;
+    for (const char *p = strstr(linker, marker); p; p = strstr(p + 1, marker)) {
+        const char *name = p + sizeof marker - 1;
+        const char *line = p;
+        while (line > linker && line[-1] != '\n')
+            line--;
+        int in_submission = 0;
+        for (int i = 0; i < m->submit_count; i++) {
+            const char *at = strstr(line, m->submit[i]);
+            in_submission |= at && at < p && at[strlen(m->submit[i])] == ':';
+        }
+        if (in_submission) {
+            others++;   // the student's own call to something undefined
+            continue;
+        }
+        char *symbol = xstrndup(name, strcspn(name, "'\n"));
+        int seen = 0;
+        for (int i = 0; i < count; i++)
+            seen |= strcmp(named[i], symbol) == 0;
+        if (seen || count == 32) {
+            free(symbol);
+            continue;
+        }
+        named = xrealloc(named, sizeof *named * (size_t)(count + 1));
+        named[count++] = symbol;
+        const char *file = NULL;
+        for (int i = 0; i < m->submit_count && !file; i++)
+            file = build_is_c_source(m->submit[i]) ? m->submit[i] : NULL;
+        buf_printf(out, "%s must define %s (see the handout's API: labs/%s/README.md)\n",
+                   file ? file : "your code", symbol, m->lab);
+    }
+    for (int i = 0; i < count; i++)
+        free(named[i]);
+    free(named);
+    return others;
 }
 
 // Compile or link in the sandbox; returns 0 when the command succeeded.
@@ -353,8 +405,14 @@ static int link_suite(const struct manifest *m, const struct build_env *env, con
     char *output = NULL;
     int rc = run_compiler(env, w, argv, dir, log, &output);
     if (rc != 0) {
-        buf_printf(errors, "linking the %s tests failed:\n", m->suites[suite_index].name);
-        summarize_compiler(output, 0, 5, errors);
+        struct buf missing = {0};
+        int others = explain_undefined(m, output, &missing);
+        buf_puts(errors, buf_str(&missing));
+        if (others || !missing.len) {
+            buf_printf(errors, "linking the %s tests failed:\n", m->suites[suite_index].name);
+            summarize_compiler(output, 0, 5, errors);
+        }
+        buf_free(&missing);
     }
     free(output);
     free(log);
@@ -365,12 +423,14 @@ static int link_suite(const struct manifest *m, const struct build_env *env, con
     return rc;
 }
 
-int build_variant(const struct manifest *m, const struct build_env *env, const struct workdir *w,
-                  const char *variant, const char *variant_cflags, struct buf *errors,
-                  struct buf *warnings)
+enum build_status build_variant(const struct manifest *m, const struct build_env *env,
+                                const struct workdir *w, const char *variant,
+                                const char *variant_cflags, struct buf *errors,
+                                struct buf *warnings)
 {
     struct source sources[512];
-    int count = list_sources(m, sources, 512), failed = 0;
+    int count = list_sources(m, sources, 512);
+    enum build_status failed = BUILD_OK;
     char *dir = path_join(w->build, variant);
     dir_make(dir);
     for (int i = 0; i < count; i++) {
@@ -392,7 +452,11 @@ int build_variant(const struct manifest *m, const struct build_env *env, const s
             buf_printf(errors, "%s%s does not compile:\n", sources[i].submitted ? "" : "lab file ",
                        sources[i].name);
             summarize_compiler(output, 0, 5, errors);
-            failed = 1;
+            // The lab's own file failing is the lab's mistake, whatever else failed.
+            if (!sources[i].submitted)
+                failed = BUILD_LAB_ERROR;
+            else if (failed == BUILD_OK)
+                failed = BUILD_STUDENT_ERROR;
         } else if (sources[i].submitted && warnings && strstr(output, "warning:")) {
             buf_printf(warnings, "%s compiles with warnings:\n", sources[i].name);
             summarize_compiler(output, 1, 5, warnings);
@@ -405,10 +469,10 @@ int build_variant(const struct manifest *m, const struct build_env *env, const s
     }
     for (int s = 0; s < m->suite_count && !failed; s++)
         if (m->suites[s].present)
-            failed |= link_suite(m, env, w, variant, variant_cflags, dir, sources, count, s,
-                                 errors) != 0;
+            failed = link_suite(m, env, w, variant, variant_cflags, dir, sources, count, s,
+                                errors) != 0 ? BUILD_STUDENT_ERROR : BUILD_OK;
     for (int i = 0; i < count; i++)
         free(sources[i].name);
     free(dir);
-    return failed ? 1 : 0;
+    return failed;
 }

@@ -37,12 +37,20 @@ void workdir_free(struct workdir *w);
 int build_prepare(const struct manifest *m, const struct build_env *env, const char *submission,
                   const struct workdir *w, struct buf *problem);
 
+// Who is at fault when a build fails.
+enum build_status {
+    BUILD_OK = 0,
+    BUILD_STUDENT_ERROR = 1,   // a submitted file does not compile, or the tests do not link
+    BUILD_LAB_ERROR = -1,      // a file of the lab itself does not compile
+};
+
 // Compile and link one variant (build/<variant>/<suite> for each suite).
-// Returns 0, or 1 with the compiler's first errors, cut to what a student
-// needs, in `errors`.  Warnings in submitted files go to `warnings`.
-int build_variant(const struct manifest *m, const struct build_env *env, const struct workdir *w,
-                  const char *variant, const char *variant_cflags, struct buf *errors,
-                  struct buf *warnings);
+// On failure the compiler's first errors, cut to what a student needs, are
+// in `errors`.  Warnings in submitted files go to `warnings`.
+enum build_status build_variant(const struct manifest *m, const struct build_env *env,
+                                const struct workdir *w, const char *variant,
+                                const char *variant_cflags, struct buf *errors,
+                                struct buf *warnings);
 
 // The object file of a source in a variant (caller frees).
 char *build_object(const struct workdir *w, const char *variant, const char *source);

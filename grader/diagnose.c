@@ -10,8 +10,7 @@
 
 enum { LOG_MAX = 1 << 20, REPORT_LINES = 40 };
 
-// The log files in dir whose names start with prefix, sorted.
-static int list_logs(const char *dir, const char *prefix, char ***out)
+int diagnose_list_logs(const char *dir, const char *prefix, char ***out)
 {
     struct dirent **entries = NULL;
     int n = scandir(dir, &entries, NULL, alphasort), found = 0;
@@ -57,6 +56,11 @@ static void put_frame(struct buf *out, const char *line)
     while (*p) {
         if (p[0] == '0' && p[1] == 'x' && strstr(p, ": ") && strstr(p, ": ") - p < 20) {
             p = strstr(p, ": ") + 2;             // valgrind: "at 0x10923F: f (mm.c:3)"
+            continue;
+        }
+        if (p[0] == '0' && p[1] == 'x' && p[2 + strspn(p + 2, "0123456789abcdef")] == ' ' &&
+            strncmp(p + 2 + strspn(p + 2, "0123456789abcdef"), " in ", 4) == 0) {
+            p += 2 + strspn(p + 2, "0123456789abcdef") + 4;   // asan: "#0 0x55 in f file.c:3"
             continue;
         }
         if (*p == '(' && strstr(p, "+0x") && strchr(p, ')') && !strchr(p, ':')) {
@@ -157,7 +161,7 @@ static int valgrind_noise(const char *first_line, char **lines, int count)
     return 0;
 }
 
-static char *first_valgrind_error(char *text, char **files, int file_count)
+char *diagnose_valgrind_text(char *text, char **files, int file_count)
 {
     char **lines;
     int n = split_lines(text, &lines);
@@ -185,13 +189,12 @@ static char *first_valgrind_error(char *text, char **files, int file_count)
     return found;
 }
 
-// The first report found by `parse` in the logs named prefix* in run_dir.
-static char *first_in_logs(const char *run_dir, const char *prefix,
-                           char *(*parse)(char *text, char **files, int file_count), char **files,
-                           int file_count)
+char *diagnose_logs(const char *run_dir, const char *prefix,
+                    char *(*parse)(char *text, char **files, int file_count), char **files,
+                    int file_count)
 {
     char **logs;
-    int n = list_logs(run_dir, prefix, &logs);
+    int n = diagnose_list_logs(run_dir, prefix, &logs);
     char *found = NULL;
     for (int i = 0; i < n && !found; i++) {
         char *text = file_read(logs[i], LOG_MAX, NULL, NULL);
@@ -203,47 +206,73 @@ static char *first_in_logs(const char *run_dir, const char *prefix,
     return found;
 }
 
-char *diagnose_valgrind(const char *run_dir, char **files, int file_count)
+// A sanitizer report opens with "WARNING: XSanitizer: KIND", "==PID==ERROR:
+// XSanitizer: KIND ..." or, from UBSan, "FILE:LINE:COL: runtime error: WHAT".
+static int sanitizer_header(const char *line)
 {
-    return first_in_logs(run_dir, "valgrind.", first_valgrind_error, files, file_count);
+    return (strstr(line, "Sanitizer:") && (strstr(line, "WARNING") || strstr(line, "ERROR"))) ||
+           strstr(line, ": runtime error: ");
 }
 
-static char *first_tsan_report(char *text, char **files, int file_count)
+// The header cut to "KIND" (without the pid, address and registers), then
+// " at FILE:LINE in FUNCTION" from the summary when that is the student's.
+static void sanitizer_reason(char *header, const char *summary, char **files, int file_count,
+                             struct buf *out)
+{
+    char *ub = strstr(header, ": runtime error: ");
+    const char *kind = ub ? ub + 17 : header;
+    if (!ub) {
+        for (const char *p = strstr(kind, "Sanitizer: "); p; p = strstr(kind, "Sanitizer: "))
+            kind = p + 11;
+        static const char *noise[] = {" (pid=", " on address ", " on unknown address", " at pc "};
+        for (size_t i = 0; i < sizeof noise / sizeof *noise; i++) {
+            char *cut = strstr(kind, noise[i]);
+            if (cut)
+                *cut = '\0';
+        }
+    }
+    struct buf where = {0};
+    if (ub) {
+        *ub = '\0';
+        put_frame(&where, header);
+    } else if (summary && frame_in_files(summary, files, file_count)) {
+        const char *at = strstr(summary, kind);
+        if (at && at[strlen(kind)] == ' ')
+            put_frame(&where, at + strlen(kind) + 1);
+    }
+    if (where.len)
+        where.data[--where.len] = '\0';
+    buf_printf(out, "%s%s%s\n", kind, where.len ? " at " : "", buf_str(&where));
+    buf_free(&where);
+}
+
+char *diagnose_sanitizer_text(char *text, char **files, int file_count)
 {
     char **lines;
     int n = split_lines(text, &lines), start = -1, end = -1;
     for (int i = 0; i < n && end < 0; i++) {
-        if (start < 0 && strstr(lines[i], "WARNING: ThreadSanitizer:"))
+        if (start < 0 && sanitizer_header(lines[i]))
             start = i;
-        else if (start < 0 && strstr(lines[i], "ThreadSanitizer:") && strstr(lines[i], "ERROR"))
-            start = i;
-        if (start >= 0 && strstr(lines[i], "SUMMARY: ThreadSanitizer"))
+        if (start >= 0 && strncmp(lines[i], "SUMMARY: ", 9) == 0)
             end = i;
     }
     char *found = NULL;
     if (start >= 0) {
         struct buf out = {0};
-        int stop = end >= 0 ? end + 1 : n;
+        int stop = end >= 0 ? end : n;
         // Blank lines and the separator bars add nothing when trimmed; the
         // first line becomes the one-line reason.
         int kept = 0;
         for (int i = start + 1; i < stop; i++)
-            if (lines[i][0] != '\0' && strncmp(lines[i], "=====", 5) != 0)
+            if (lines[i][0] != '\0' && strncmp(lines[i], "=====", 5) != 0 &&
+                strncmp(lines[i], "Shadow ", 7) != 0)
                 lines[start + 1 + kept++] = lines[i];
-        char *pid = strstr(lines[start], " (pid=");
-        if (pid)
-            *pid = '\0';
-        buf_printf(&out, "%s\n", lines[start]);
+        sanitizer_reason(lines[start], end >= 0 ? lines[end] : NULL, files, file_count, &out);
         trim_block(lines + start + 1, kept, files, file_count, &out);
         found = out.data;
     }
     free(lines);
     return found;
-}
-
-char *diagnose_tsan(const char *run_dir, char **files, int file_count)
-{
-    return first_in_logs(run_dir, "tsan.", first_tsan_report, files, file_count);
 }
 
 char *diagnose_stacks(const char *stacks_path, char **files, int file_count)

@@ -6,7 +6,9 @@
 #include "select.h"
 #include "sandbox.h"
 #include "symbols.h"
+#include "verdict.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,29 +18,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { OUTPUT_KEEP = 64 * 1024, OUTPUT_MAX = 8 << 20, MEMCHECK_EXIT = 97, TSAN_EXIT = 66 };
+
+static const char *const verdict_names[] = {
+    [VERDICT_NOT_RUN] = "not run", [VERDICT_PASS] = "pass",        [VERDICT_FAIL] = "FAIL",
+    [VERDICT_CRASH] = "CRASH",     [VERDICT_TIMEOUT] = "TIMEOUT",  [VERDICT_MEMORY] = "MEMORY",
+    [VERDICT_OUTPUT] = "OUTPUT",   [VERDICT_FOUND] = "FOUND",      [VERDICT_EARLY_EXIT] = "EXIT",
+    [VERDICT_NO_RESULT] = "NO RESULT", [VERDICT_SKIPPED] = "SKIPPED",
+    [VERDICT_TOOL_ERROR] = "TOOL ERROR",
+};
+static_assert(sizeof verdict_names / sizeof *verdict_names == VERDICT_COUNT,
+              "a name for every verdict");
 
 const char *verdict_name(enum verdict v)
 {
-    static const char *names[] = {"not run",  "pass",     "FAIL",     "CRASH",
-                                  "TIMEOUT",  "MEMORY",   "OUTPUT",   "VALGRIND",
-                                  "TSAN",     "EXIT",     "NO RESULT", "SKIPPED"};
-    return names[v];
+    return v >= 0 && v < VERDICT_COUNT ? verdict_names[v] : "?";
 }
 
-// One run of one case under one tool.
-struct job {
-    int case_index;
-    int tool;
-    char *run_dir;
-    char *output_path;
-    char *result_path;
-    char *stacks_path;
-    int no_aslr;
-    struct sandbox_run run;
-    struct sandbox_result result;
-    int finished;
-};
+const char *run_verdict_name(const struct tool *t, enum verdict v)
+{
+    return v == VERDICT_FOUND && t->kind->finding ? t->kind->finding : verdict_name(v);
+}
+
 
 static int random_token(void)
 {
@@ -59,35 +59,16 @@ static int tsan_needs_fixed_layout(void)
     return bits > 30;
 }
 
-static char **job_argv(const struct test_case *c, const struct job *j, const char *binary)
-{
-    char **argv = xcalloc(16, sizeof *argv);
-    int n = 0;
-    if (j->tool == TOOL_MEMCHECK) {
-        argv[n++] = xstrdup("valgrind");
-        argv[n++] = xstrdup("--tool=memcheck");
-        argv[n++] = xasprintf("--error-exitcode=%d", MEMCHECK_EXIT);
-        argv[n++] = xstrdup("--leak-check=full");
-        argv[n++] = xstrdup("--show-leak-kinds=definite,indirect");
-        argv[n++] = xstrdup("--errors-for-leak-kinds=definite,indirect");
-        argv[n++] = xstrdup("--fair-sched=yes");
-        argv[n++] = xstrdup("--num-callers=30");
-        argv[n++] = xasprintf("--log-file=%s/valgrind.%%p.log", j->run_dir);
-    }
-    argv[n++] = xstrdup(binary);
-    argv[n++] = xstrdup(c->name);
-    return argv;
-}
-
 static char **job_env(const struct manifest *m, const struct job *j, double timeout)
 {
+    const struct tool *t = &m->tools[j->tool];
+    char **own = tool_env(t->kind, t->name, j->run_dir);
     char **env = xcalloc(24, sizeof *env);
     int n = 0;
     env[n++] = xstrdup("PATH=/usr/local/bin:/usr/bin:/bin");
     env[n++] = xstrdup("LC_ALL=C");
     env[n++] = xstrdup("HOME=/tmp");
     env[n++] = xstrdup("TMPDIR=/tmp");
-    env[n++] = xasprintf("LK_TOOL=%s", m->tools[j->tool].name);
     env[n++] = xasprintf("LK_TOKEN=%d", random_token());
     env[n++] = xstrdup("LK_RESULT_FD=3");
     // Check's own timeout is a backstop: the sandbox's, shorter, takes the stacks.
@@ -98,18 +79,10 @@ static char **job_env(const struct manifest *m, const struct job *j, double time
     for (size_t i = 0; i < sizeof passed_through / sizeof *passed_through; i++)
         if (getenv(passed_through[i]))
             env[n++] = xasprintf("%s=%s", passed_through[i], getenv(passed_through[i]));
-    if (j->tool == TOOL_TSAN)
-        env[n++] = xasprintf("TSAN_OPTIONS=exitcode=%d halt_on_error=0 log_path=%s/tsan "
-                             "detect_deadlocks=1 second_deadlock_stack=1 history_size=4",
-                             TSAN_EXIT, j->run_dir);
+    for (char **p = own; *p && n < 23; p++)
+        env[n++] = xstrdup(*p);
+    tool_free_strings(own);
     return env;
-}
-
-static void free_strings(char **list)
-{
-    for (char **p = list; p && *p; p++)
-        free(*p);
-    free(list);
 }
 
 static int start_job(const struct manifest *m, const struct workdir *w, const struct grade_options *opt,
@@ -122,185 +95,27 @@ static int start_job(const struct manifest *m, const struct workdir *w, const st
     double timeout = manifest_case_timeout(m, c, j->tool);
     dir_remove(j->run_dir);
     dir_make(j->run_dir);
-    char **argv = job_argv(c, j, binary);
+    char **argv = tool_argv(t->kind, j->run_dir, binary, c->name);
     char **env = job_env(m, j, timeout);
     const char *ro[] = {build_dir, w->data, NULL};
     const char *rw[] = {j->run_dir, NULL};
     struct sandbox_spec spec = {
         .argv = argv, .env = env, .cwd = w->data, .read_only = ro, .writable = rw,
         .wall_seconds = timeout, .cpu_seconds = timeout * 2 + 1, .memory_mb = m->memory_mb,
-        .memory_by_rss = j->tool != TOOL_NATIVE, .output_keep = OUTPUT_KEEP,
-        .output_max = OUTPUT_MAX, .output_path = j->output_path, .result_path = j->result_path,
-        .stacks_path = j->tool == TOOL_MEMCHECK ? NULL : j->stacks_path,
+        .memory_by_rss = (t->kind->flags & TOOL_WATCH_RSS) != 0, .output_keep = RUN_OUTPUT_KEEP,
+        .output_max = RUN_OUTPUT_MAX, .output_path = j->output_path, .result_path = j->result_path,
+        .stacks_path = t->kind->flags & TOOL_NO_STACKS ? NULL : j->stacks_path,
         .no_aslr = j->no_aslr, .use_bwrap = opt->use_bwrap,
     };
-    // TSan reserves terabytes of address space: only its resident size is watched.
-    if (j->tool == TOOL_TSAN || strcmp(t->variant, "tsan") == 0)
-        spec.memory_by_rss = 1;
     int rc = sandbox_start(&spec, &j->run);
-    free_strings(argv);
-    free_strings(env);
+    tool_free_strings(argv);
+    tool_free_strings(env);
     free(binary);
     free(build_dir);
     return rc;
 }
 
-// The runner's line for this case: "LK1 \t case \t verdict \t file \t line \t message".
-struct reported {
-    char verdict[16];
-    char where[512];
-    char message[16384];
-    int found;
-};
-
-static void read_report(const char *path, const char *case_name, struct reported *r)
-{
-    memset(r, 0, sizeof *r);
-    char *text = file_read(path, 1 << 20, NULL, NULL);
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        char *fields[6] = {0};
-        int n = 0;
-        for (char *f = line; f && n < 6; n++) {
-            fields[n] = f;
-            f = n < 5 ? strchr(f, '\t') : NULL;
-            if (f)
-                *f++ = '\0';
-        }
-        if (n == 6 && strcmp(fields[0], "LK1") == 0 && strcmp(fields[1], case_name) == 0) {
-            snprintf(r->verdict, sizeof r->verdict, "%s", fields[2]);
-            if (fields[3][0] && atoi(fields[4]) > 0)
-                snprintf(r->where, sizeof r->where, "%s:%s", path_base(fields[3]), fields[4]);
-            snprintf(r->message, sizeof r->message, "%s", fields[5]);
-            for (char *c = r->message; *c; c++)
-                if (*c == '\x1f')
-                    *c = '\n';
-            r->found = 1;
-        }
-    }
-    free(text);
-}
-
-static void set_outcome(struct run_outcome *o, enum verdict v, char *reason, char *detail)
-{
-    o->verdict = v;
-    o->reason = reason;
-    o->detail = detail;
-}
-
-// What a finished error (not an assertion failure) means under this tool.
-// Split a tool's report into its first line (the reason) and the rest.
-static void split_report(char *report, const char *tool, const char *fallback, struct run_outcome *o,
-                         enum verdict v)
-{
-    const char *text = report ? report : fallback;
-    size_t first = strcspn(text, "\n");
-    const char *bare = strstr(text, "ThreadSanitizer: ");
-    if (bare && (size_t)(bare - text) < first)
-        text = bare + 17, first = strcspn(text, "\n");
-    o->verdict = v;
-    o->reason = xasprintf("%s: %.*s", tool, (int)first, text);
-    o->detail = text[first] ? xstrdup(text + first + 1) : NULL;
-    free(report);
-}
-
-static void explain_error(const struct reported *r, const struct job *j, char **files, int nfiles,
-                          struct run_outcome *o)
-{
-    int code = -1, signo = 0;
-    sscanf(r->message, "Early exit with return value %d", &code);
-    sscanf(r->message, "Received signal %d", &signo);
-    if (code == MEMCHECK_EXIT && j->tool == TOOL_MEMCHECK) {
-        split_report(diagnose_valgrind(j->run_dir, files, nfiles), "Valgrind", "an error", o,
-                     VERDICT_MEMCHECK);
-    } else if (code == TSAN_EXIT && j->tool == TOOL_TSAN) {
-        split_report(diagnose_tsan(j->run_dir, files, nfiles), "ThreadSanitizer", "a report", o,
-                     VERDICT_TSAN);
-    } else if (signo > 0) {
-        char *report = j->tool == TOOL_MEMCHECK ? diagnose_valgrind(j->run_dir, files, nfiles)
-                       : j->tool == TOOL_TSAN  ? diagnose_tsan(j->run_dir, files, nfiles)
-                                               : NULL;
-        set_outcome(o, VERDICT_CRASH,
-                    xasprintf("crashed: %s%s%s", strsignal(signo), r->where[0] ? " after " : "",
-                              r->where),
-                    report);
-    } else if (strstr(r->message, "timeout")) {
-        set_outcome(o, VERDICT_TIMEOUT, xstrdup("timed out (Check's own limit)"), NULL);
-    } else if (code >= 0) {
-        set_outcome(o, VERDICT_EARLY_EXIT,
-                    xasprintf("the test's process exited with status %d before the test ended "
-                              "(does the code under test call exit()?)", code),
-                    NULL);
-    } else {
-        set_outcome(o, VERDICT_CRASH, xstrdup(r->message), NULL);
-    }
-}
-
-static void evaluate_job(const struct manifest *m, struct job *j, char **files, int nfiles,
-                         struct run_outcome *o)
-{
-    const struct test_case *c = &m->cases[j->case_index];
-    struct sandbox_result *res = &j->result;
-    struct reported r;
-    read_report(j->result_path, c->name, &r);
-    o->seconds = res->seconds;
-    if (!res->started) {
-        set_outcome(o, VERDICT_NO_RESULT, xstrdup("the test could not be started"), NULL);
-    } else if (res->timed_out) {
-        char *stacks = diagnose_stacks(j->stacks_path, files, nfiles);
-        set_outcome(o, VERDICT_TIMEOUT,
-                    xasprintf("timed out after %.0f s%s", manifest_case_timeout(m, c, j->tool),
-                              stacks ? "; where each thread was:" : ""),
-                    stacks);
-    } else if (res->memory_exceeded) {
-        set_outcome(o, VERDICT_MEMORY, xasprintf("used more than %ld MiB of memory", m->memory_mb),
-                    NULL);
-    } else if (res->output_exceeded) {
-        set_outcome(o, VERDICT_OUTPUT,
-                    xasprintf("printed more than %d MiB; stopped", OUTPUT_MAX >> 20), NULL);
-    } else if (!r.found) {
-        char *tail = diagnose_tail(j->output_path, 8);
-        if (WIFSIGNALED(res->status))
-            set_outcome(o, VERDICT_NO_RESULT,
-                        xasprintf("the test runner was killed by %s", strsignal(WTERMSIG(res->status))),
-                        tail);
-        else if (res->memory_exceeded || (tail && strstr(tail, "no test case named")))
-            set_outcome(o, VERDICT_NO_RESULT,
-                        xasprintf("lab error: the tests have no case '%s'", c->name), tail);
-        else
-            set_outcome(o, VERDICT_NO_RESULT,
-                        xasprintf("no result: the test runner ended (status %d) without "
-                                  "reporting", WIFEXITED(res->status) ? WEXITSTATUS(res->status) : -1),
-                        tail);
-    } else if (strcmp(r.verdict, "pass") == 0) {
-        set_outcome(o, VERDICT_PASS, xstrdup("passed"), NULL);
-    } else if (strcmp(r.verdict, "fail") == 0) {
-        // The first line is the reason; a long message (an explore trace) is the detail.
-        size_t first = strcspn(r.message, "\n");
-        char *rest = r.message[first] ? xstrdup(r.message + first + 1) : NULL;
-        r.message[first] = '\0';
-        // A tool's report explains a wrong answer more often than not: add it.
-        char *report = j->tool == TOOL_MEMCHECK ? diagnose_valgrind(j->run_dir, files, nfiles)
-                       : j->tool == TOOL_TSAN  ? diagnose_tsan(j->run_dir, files, nfiles)
-                                               : NULL;
-        if (report) {
-            char *both = xasprintf("%s%s%s also reported:\n%s", rest ? rest : "", rest ? "\n" : "",
-                                   m->tools[j->tool].name, report);
-            free(rest);
-            free(report);
-            rest = both;
-        }
-        set_outcome(o, VERDICT_FAIL,
-                    r.where[0] ? xasprintf("%s (%s)", r.message, r.where) : xstrdup(r.message),
-                    rest);
-    } else {
-        explain_error(&r, j, files, nfiles, o);
-    }
-}
-
-static int needs_tsan_retry(const struct job *j)
+static int needs_layout_retry(const struct job *j)
 {
     if (j->no_aslr || !j->result.started)
         return 0;
@@ -372,11 +187,13 @@ static int student_files(const struct manifest *m, char ***out)
     return m->submit_count;
 }
 
-static void run_all(const struct manifest *m, const struct workdir *w, const struct grade_options *opt,
-                    int broken_variants, struct grade *g)
+// One job per selected case and tool; a tool whose build failed gets its
+// verdict at once.  Returns the number of jobs.
+static int plan_jobs(const struct manifest *m, const struct workdir *w,
+                     const struct grade_options *opt, int broken_variants, struct grade *g,
+                     struct job *jobs)
 {
     int count = 0;
-    struct job *jobs = xcalloc((size_t)m->case_count * TOOL_MAX, sizeof *jobs);
     int fixed_layout = tsan_needs_fixed_layout();
     for (int i = 0; i < m->case_count; i++) {
         if (g->cases[i].skipped || !case_selected(opt, &m->cases[i]))
@@ -385,7 +202,7 @@ static void run_all(const struct manifest *m, const struct workdir *w, const str
             if (!(m->cases[i].tools & (1u << t)) || !tool_selected(opt, t))
                 continue;
             if (broken_variants & (1 << t)) {
-                set_outcome(&g->cases[i].runs[t], VERDICT_NO_RESULT,
+                verdict_set(&g->cases[i].runs[t], VERDICT_NO_RESULT,
                             xasprintf("the %s build failed (see above)", m->tools[t].name), NULL);
                 continue;
             }
@@ -397,55 +214,85 @@ static void run_all(const struct manifest *m, const struct workdir *w, const str
             j->output_path = xasprintf("%s/%s.output", w->results, stem);
             j->result_path = xasprintf("%s/%s.result", w->results, stem);
             j->stacks_path = xasprintf("%s/%s.stacks", w->results, stem);
-            j->no_aslr = fixed_layout && strcmp(m->tools[t].variant, "tsan") == 0;
+            j->no_aslr = fixed_layout && (m->tools[t].kind->flags & TOOL_FIXED_LAYOUT);
             free(stem);
         }
     }
-    char **files;
-    int nfiles = student_files(m, &files);
-    // Native runs first: a case that hangs natively would only hang again,
-    // ten times longer, under Valgrind or TSan, so its other runs are skipped.
-    int native = 0;
+    return count;
+}
+
+// Move the jobs matching `keep` to the front, in order; returns how many.
+typedef int job_test(const struct job *j, const struct job *context, int context_count);
+
+static int move_to_front(struct job *jobs, int count, job_test *keep, const struct job *context,
+                         int context_count)
+{
+    int front = 0;
     for (int k = 0; k < count; k++)
-        if (jobs[k].tool == TOOL_NATIVE) {
-            struct job swap = jobs[native];
-            jobs[native++] = jobs[k];
+        if (keep(&jobs[k], context, context_count)) {
+            struct job swap = jobs[front];
+            jobs[front++] = jobs[k];
             jobs[k] = swap;
         }
-    int rest = 0;
-    if (run_jobs(m, w, opt, jobs, native) == 0) {
-        for (int k = native; k < count; k++) {
-            int hung = 0;
-            for (int n = 0; n < native; n++)
-                hung |= jobs[n].case_index == jobs[k].case_index && jobs[n].result.timed_out;
-            if (!hung) {
-                struct job swap = jobs[native + rest];
-                jobs[native + rest++] = jobs[k];
-                jobs[k] = swap;
-            } else {
-                set_outcome(&g->cases[jobs[k].case_index].runs[jobs[k].tool], VERDICT_SKIPPED,
-                            xstrdup("not run: the case already timed out natively"), NULL);
-            }
-        }
-    }
-    count = native + rest;
-    if (run_jobs(m, w, opt, jobs + native, rest) == 0) {
-        for (int k = 0; k < count; k++) {
-            if (strcmp(m->tools[jobs[k].tool].variant, "tsan") == 0 && needs_tsan_retry(&jobs[k])) {
-                jobs[k].no_aslr = 1;
-                jobs[k].finished = 0;
-                run_jobs(m, w, opt, &jobs[k], 1);
-            }
-            evaluate_job(m, &jobs[k], files, nfiles, &g->cases[jobs[k].case_index].runs[jobs[k].tool]);
-        }
-    }
-    for (int k = 0; k < m->case_count * TOOL_MAX; k++) {
+    return front;
+}
+
+static int is_native(const struct job *j, const struct job *unused, int unused_count)
+{
+    (void)unused, (void)unused_count;
+    return j->tool == TOOL_NATIVE;
+}
+
+// Whether the job's case did not hang in any of the native runs.
+static int did_not_hang(const struct job *j, const struct job *native, int native_count)
+{
+    for (int n = 0; n < native_count; n++)
+        if (native[n].case_index == j->case_index && native[n].result.timed_out)
+            return 0;
+    return 1;
+}
+
+static void free_jobs(struct job *jobs, int count)
+{
+    for (int k = 0; k < count; k++) {
         free(jobs[k].run_dir);
         free(jobs[k].output_path);
         free(jobs[k].result_path);
         free(jobs[k].stacks_path);
     }
     free(jobs);
+}
+
+static void run_all(const struct manifest *m, const struct workdir *w, const struct grade_options *opt,
+                    int broken_variants, struct grade *g)
+{
+    struct job *jobs = xcalloc((size_t)m->case_count * TOOL_MAX, sizeof *jobs);
+    int count = plan_jobs(m, w, opt, broken_variants, g, jobs);
+    char **files;
+    int nfiles = student_files(m, &files);
+    // Native runs first: a case that hangs natively would only hang again,
+    // ten times longer, under Valgrind or TSan, so its other runs are skipped.
+    int native = move_to_front(jobs, count, is_native, NULL, 0);
+    int rest = 0;
+    if (run_jobs(m, w, opt, jobs, native) == 0) {
+        rest = move_to_front(jobs + native, count - native, did_not_hang, jobs, native);
+        for (int k = native + rest; k < count; k++)
+            verdict_set(&g->cases[jobs[k].case_index].runs[jobs[k].tool], VERDICT_SKIPPED,
+                        xstrdup("not run: the case already timed out natively"), NULL);
+    }
+    if (run_jobs(m, w, opt, jobs + native, rest) == 0) {
+        for (int k = 0; k < native + rest; k++) {
+            if ((m->tools[jobs[k].tool].kind->flags & TOOL_FIXED_LAYOUT) &&
+                needs_layout_retry(&jobs[k])) {
+                jobs[k].no_aslr = 1;
+                jobs[k].finished = 0;
+                run_jobs(m, w, opt, &jobs[k], 1);
+            }
+            struct run_outcome *o = &g->cases[jobs[k].case_index].runs[jobs[k].tool];
+            verdict_evaluate(m, w, &jobs[k], files, nfiles, o);
+        }
+    }
+    free_jobs(jobs, m->case_count * TOOL_MAX);
     free(files);
 }
 
@@ -458,9 +305,10 @@ static void merge_symbols(struct symbols *into, const struct symbols *from)
         }
 }
 
-static int read_object(const struct workdir *w, const char *source, struct symbols *out)
+static int read_object(const struct manifest *m, const struct workdir *w, const char *source,
+                       struct symbols *out)
 {
-    char *path = build_object(w, "native", source);
+    char *path = build_object(w, m->tools[TOOL_NATIVE].variant, source);
     struct buf err = {0};
     int rc = symbols_read(path, out, &err);
     buf_free(&err);
@@ -474,7 +322,7 @@ static int check_symbols(const struct manifest *m, const struct workdir *w, stru
     struct symbols submission = {0}, provided = {0}, reserved = {0}, object;
     for (int i = 0; i < m->provide_count; i++) {
         char *name = build_source_name(m, m->provide[i]);
-        if (build_is_c_source(name) && read_object(w, name, &object) == 0) {
+        if (build_is_c_source(name) && read_object(m, w, name, &object) == 0) {
             merge_symbols(&provided, &object);
             merge_symbols(&reserved, &object);
             symbols_free(&object);
@@ -485,29 +333,50 @@ static int check_symbols(const struct manifest *m, const struct workdir *w, stru
         if (i >= 0 && !m->suites[i].present)
             continue;
         char *name = build_source_name(m, i < 0 ? "runner.c" : m->suites[i].path);
-        if (read_object(w, name, &object) == 0) {
+        if (read_object(m, w, name, &object) == 0) {
             merge_symbols(&reserved, &object);
             symbols_free(&object);
         }
         free(name);
     }
     for (int i = 0; i < m->submit_count; i++)
-        if (build_is_c_source(m->submit[i]) && read_object(w, m->submit[i], &object) == 0) {
+        if (build_is_c_source(m->submit[i]) && read_object(m, w, m->submit[i], &object) == 0) {
             merge_symbols(&submission, &object);
             symbols_free(&object);
         }
     int problems = 0;
     for (int i = 0; i < m->submit_count; i++) {
-        if (!build_is_c_source(m->submit[i]) || read_object(w, m->submit[i], &object) != 0)
+        if (!build_is_c_source(m->submit[i]) || read_object(m, w, m->submit[i], &object) != 0)
             continue;
-        problems += symbols_check(m->submit[i], &object, &submission, &provided, &reserved,
-                                  m->allow, m->allow_count, problem);
+        char *source = path_join(w->src, m->submit[i]);
+        problems += symbols_check(source, &object, &submission, &provided, &reserved, m->allow,
+                                  m->allow_count, problem);
+        free(source);
         symbols_free(&object);
     }
     symbols_free(&submission);
     symbols_free(&provided);
     symbols_free(&reserved);
     return problems;
+}
+
+// What the lab allows a submission to call, as a student knows the names:
+// the C library's internal names (__assert_fail) become what the code says.
+static char *allowed_calls(const struct manifest *m)
+{
+    static const struct { const char *internal, *written; } known[] = {
+        {"__assert_fail", "assert"},
+    };
+    struct buf b = {0};
+    for (int i = 0; i < m->allow_count; i++) {
+        const char *name = m->allow[i];
+        for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+            if (strcmp(name, known[k].internal) == 0)
+                name = known[k].written;
+        if (strncmp(name, "__", 2) != 0)
+            buf_printf(&b, "%s%s", b.len ? ", " : "", name);
+    }
+    return b.data ? b.data : xstrdup("nothing else");
 }
 
 // Build every variant the selected cases need.  Returns 1 when the submission
@@ -520,7 +389,7 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
         if (!g->cases[i].skipped && case_selected(opt, &m->cases[i]))
             used |= m->cases[i].tools & (opt->tools ? opt->tools : ~0u);
     struct buf warnings = {0}, errors = {0};
-    int done_variants = 0;
+    int done_variants = 0, lab_broken = 0;
     *broken = 0;
     for (int t = 0; t < m->tool_count; t++) {
         if (!(used & (1u << t)))
@@ -535,10 +404,16 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
             continue;
         }
         done_variants |= 1 << t;
-        const char *flags = t == TOOL_TSAN ? "-fsanitize=thread" : m->tools[t].cflags;
         buf_free(&errors);
-        int rc = build_variant(m, env, w, variant, flags, &errors, t == TOOL_NATIVE ? &warnings : NULL);
-        if (rc != 0 && t == TOOL_NATIVE) {
+        enum build_status rc = build_variant(m, env, w, variant, m->tools[t].cflags, &errors,
+                                             t == TOOL_NATIVE ? &warnings : NULL);
+        if (rc == BUILD_LAB_ERROR) {
+            buf_printf(err, "lab %s: its own files do not compile (the %s build):\n%s", m->lab,
+                       variant, buf_str(&errors));
+            lab_broken = 1;
+            break;
+        }
+        if (rc != BUILD_OK && t == TOOL_NATIVE) {
             g->problem = xasprintf("Your code does not compile, so no test could run:\n%s",
                                    buf_str(&errors));
             break;
@@ -550,16 +425,41 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
     }
     buf_free(&errors);
     g->warnings = warnings.data;
+    if (lab_broken)
+        return -1;
     if (g->problem)
-        return strstr(g->problem, "lab file ") ? (buf_printf(err, "%s", g->problem), -1) : 1;
+        return 1;
     struct buf problem = {0};
     if (check_symbols(m, w, &problem) > 0) {
+        char *allowed = allowed_calls(m);
         g->problem = xasprintf("Your code was not run: it breaks the lab's rules on what it may "
-                               "call or define.\n%s", buf_str(&problem));
+                               "call or define, so every case scores 0.\n%s"
+                               "Besides your own functions and the lab's, your code may call: %s "
+                               "(see labs/%s/README.md).\n",
+                               buf_str(&problem), allowed, m->lab);
+        free(allowed);
         buf_free(&problem);
         return 1;
     }
     buf_free(&problem);
+    return 0;
+}
+
+// A tool that could not run is the grader's failure, never the student's:
+// the first one found is described in err.
+static int tool_failed(const struct manifest *m, const struct grade *g, struct buf *err)
+{
+    for (int i = 0; i < m->case_count; i++)
+        for (int t = 0; t < m->tool_count; t++) {
+            const struct run_outcome *o = &g->cases[i].runs[t];
+            if (o->verdict != VERDICT_TOOL_ERROR)
+                continue;
+            buf_printf(err, "%s (tool %s, case %s), so this submission was not graded:\n%s\n"
+                            "This is a problem of the grader or its installation, not of the "
+                            "submission.", o->reason, m->tools[t].name, m->cases[i].name,
+                       o->detail ? o->detail : "");
+            return 1;
+        }
     return 0;
 }
 
@@ -628,6 +528,8 @@ int grade_submission(const struct manifest *m, const struct build_env *env, cons
         rc = build_all(m, env, &w, opt, g, &broken, err);
     if (rc == 0)
         run_all(m, &w, opt, broken, g);
+    if (rc == 0 && tool_failed(m, g, err))
+        rc = -1;
     if (rc >= 0) {
         score(m, opt, g);
         rc = 0;

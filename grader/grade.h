@@ -14,11 +14,12 @@ enum verdict {
     VERDICT_TIMEOUT,
     VERDICT_MEMORY,
     VERDICT_OUTPUT,
-    VERDICT_MEMCHECK,    // Valgrind found an error or a leak
-    VERDICT_TSAN,        // ThreadSanitizer found a race or deadlock
+    VERDICT_FOUND,       // the tool found an error: a leak, a race, an overflow
     VERDICT_EARLY_EXIT,  // the test's process exited before the test ended
     VERDICT_NO_RESULT,   // nothing was reported: the runner itself died
     VERDICT_SKIPPED,     // not run: the case already timed out natively
+    VERDICT_TOOL_ERROR,  // the tool itself could not run: the grader's failure
+    VERDICT_COUNT
 };
 
 struct run_outcome {
@@ -58,12 +59,14 @@ struct grade {
 };
 
 // Grade a submission.  Returns 0 (the grade says how it went, even for code
-// that does not compile), or -1 when the lab or the grader itself is broken
-// (with `err` set).
+// that does not compile), or -1 when the lab, a tool or the grader itself is
+// broken (with `err` set): never points taken from the student.
 int grade_submission(const struct manifest *m, const struct build_env *env, const char *submission,
                      const struct grade_options *opt, struct grade *g, struct buf *err);
 void grade_free(struct grade *g);
 
 const char *verdict_name(enum verdict v);
+// The word for a run's verdict in the results table: a finding is named by its tool.
+const char *run_verdict_name(const struct tool *t, enum verdict v);
 
 #endif

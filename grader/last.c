@@ -5,6 +5,7 @@
 // only a link to it, replaced by the next failing grade.
 #define _GNU_SOURCE
 #include "last.h"
+#include "tools.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -89,10 +90,15 @@ void last_note(FILE *out, const struct grade *g, const char *last)
             if (verdict == VERDICT_NOT_RUN || verdict == VERDICT_PASS ||
                 verdict == VERDICT_SKIPPED || !(m->cases[i].tools & (1u << t)))
                 continue;
+            const struct tool *tool = &m->tools[t];
+            char *binary = xasprintf("../build/%s/%s", tool->variant, m->cases[i].suite);
+            char *log_dir = xasprintf("../runs/%s.%s", m->cases[i].name, tool->name);
+            char *line = tool_rerun_line(tool->kind, tool->name, log_dir, binary, m->cases[i].name);
             fprintf(out, "\nthe build is kept in %s; to rerun %s by hand, from anywhere:\n"
-                         "  (cd %s/data && %s../build/%s/%s %s)\n",
-                    last, m->cases[i].name, last, t == TOOL_MEMCHECK ? "valgrind " : "",
-                    m->tools[t].variant, m->cases[i].suite, m->cases[i].name);
+                         "  (cd %s/data && %s)\n", last, m->cases[i].name, last, line);
+            free(line);
+            free(log_dir);
+            free(binary);
             return;
         }
     }

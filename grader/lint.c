@@ -57,7 +57,7 @@ static int check_variant(const struct manifest *m, const struct workdir *w, int 
     }
     for (const char *line = list; line && *line;) {
         const char *end = strchr(line, '\n');
-        char *name = strndup(line, end ? (size_t)(end - line) : strlen(line));
+        char *name = xstrndup(line, end ? (size_t)(end - line) : strlen(line));
         int known = 0;
         for (int i = 0; i < m->case_count; i++)
             known |= strcmp(m->cases[i].name, name) == 0 &&
@@ -99,9 +99,9 @@ int lint_lab(const struct manifest *m, const struct build_env *env, const char *
         for (int u = t; u < m->tool_count; u++)
             if (strcmp(m->tools[u].variant, m->tools[t].variant) == 0)
                 built |= 1 << u;
-        const char *flags = t == TOOL_TSAN ? "-fsanitize=thread" : m->tools[t].cflags;
         buf_free(&problem);
-        if (build_variant(m, env, &w, m->tools[t].variant, flags, &problem, NULL) != 0) {
+        const struct tool *tool = &m->tools[t];
+        if (build_variant(m, env, &w, tool->variant, tool->cflags, &problem, NULL) != 0) {
             printf("lint: the %s build fails:\n%s", m->tools[t].variant, buf_str(&problem));
             problems++;
             break;

@@ -188,25 +188,6 @@ static int list_labs(const char *kit)
     return 0;
 }
 
-static int tools_mask(const struct manifest *m, const char *list, unsigned *mask)
-{
-    *mask = 0;
-    if (!list)
-        return 0;
-    char *copy = xstrdup(list), *save = NULL;
-    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        int t = manifest_tool_index(m, name);
-        if (t < 0) {
-            fprintf(stderr, "labgrade: lab %s has no tool '%s'\n", m->lab, name);
-            free(copy);
-            return -1;
-        }
-        *mask |= 1u << t;
-    }
-    free(copy);
-    return 0;
-}
-
 static int on_path(const char *program)
 {
     const char *path = getenv("PATH");
@@ -229,11 +210,14 @@ static int tools_installed(const struct manifest *m, unsigned selected)
         used |= m->cases[i].tools;
     if (selected)
         used &= selected;
-    if ((used & (1u << TOOL_MEMCHECK)) && !on_path("valgrind")) {
-        fprintf(stderr, "labgrade: lab %s runs tests under Valgrind, which is not installed: "
-                        "make deps (or: sudo apt-get install valgrind), or skip it with "
-                        "--tools native,tsan\n", m->lab);
-        return 0;
+    for (int t = 0; t < m->tool_count; t++) {
+        const char *program = m->tools[t].kind->program;
+        if ((used & (1u << t)) && program && !on_path(program)) {
+            fprintf(stderr, "labgrade: lab %s runs tests under %s, which is not installed: "
+                            "make deps (or: sudo apt-get install %s), or choose the tools with "
+                            "--tools\n", m->lab, m->tools[t].kind->label, program);
+            return 0;
+        }
     }
     return 1;
 }
@@ -309,17 +293,20 @@ int main(int argc, char **argv)
     const char *lab = argv[optind];
     struct manifest m;
     struct buf err = {0};
-    if (manifest_load(kit, lab, &m, &err) != 0) {
+    enum manifest_status loaded = manifest_load(kit, lab, &m, &err);
+    if (loaded != MANIFEST_OK) {
         fprintf(stderr, "labgrade: %s\n", buf_str(&err));
-        if (strstr(buf_str(&err), "no lab named"))
+        if (loaded == MANIFEST_NO_LAB)
             fprintf(stderr, "labgrade: the labs in this kit: `labgrade list`\n");
         return EXIT_USAGE;
     }
     if (select_cases(&cli, &m) != 0)
         return EXIT_USAGE;
     unsigned mask;
-    if (tools_mask(&m, cli.tools, &mask) != 0)
+    if (manifest_select_tools(&m, cli.tools, &mask, &err) != 0) {
+        fprintf(stderr, "labgrade: lab %s: %s\n", lab, buf_str(&err));
         return EXIT_USAGE;
+    }
     cli.grade.tools = mask;
     if (!tools_installed(&m, mask))
         return EXIT_USAGE;

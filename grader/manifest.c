@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <glob.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,18 +89,18 @@ const struct suite *manifest_suite(const struct manifest *m, const char *name)
     return NULL;
 }
 
-static void add_tool(struct manifest *m, const char *name, const char *variant, double scale)
+static void add_tool(struct manifest *m, const char *name, const struct tool_kind *kind)
 {
     struct tool *t = &m->tools[m->tool_count++];
     t->name = xstrdup(name);
-    t->variant = xstrdup(variant);
-    t->cflags = xstrdup("");
-    t->scale = scale;
+    t->variant = xstrdup(kind->variant ? kind->variant : name);
+    t->cflags = xstrdup(kind->cflags ? kind->cflags : "");
+    t->scale = kind->scale;
+    t->kind = kind;
 }
 
-// Parse "native,memcheck" or "native memcheck" words into a tool mask.
-static int parse_tools(const struct manifest *m, char **words, int count, unsigned *mask,
-                       struct buf *why)
+int manifest_parse_tools(const struct manifest *m, char *const *words, int count, unsigned *mask,
+                         struct buf *why)
 {
     *mask = 0;
     for (int i = 0; i < count; i++) {
@@ -107,8 +108,8 @@ static int parse_tools(const struct manifest *m, char **words, int count, unsign
         for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
             int index = manifest_tool_index(m, name);
             if (index < 0) {
-                buf_printf(why, "unknown tool '%s' (known: native, memcheck, tsan, or one "
-                                "defined with 'tool')", name);
+                buf_printf(why, "unknown tool '%s' (known: %s, or one defined with 'tool')", name,
+                           tool_kind_names());
                 free(copy);
                 return -1;
             }
@@ -121,6 +122,14 @@ static int parse_tools(const struct manifest *m, char **words, int count, unsign
         return -1;
     }
     return 0;
+}
+
+int manifest_select_tools(const struct manifest *m, const char *list, unsigned *mask,
+                          struct buf *why)
+{
+    char *words[] = {(char *)list};
+    *mask = 0;
+    return list && *list ? manifest_parse_tools(m, words, 1, mask, why) : 0;
 }
 
 static int parse_number(const char *text, double *value, struct buf *why)
@@ -183,7 +192,7 @@ static int parse_case(struct manifest *m, const struct line *l, struct buf *why)
         const char *w = l->words[i];
         if (strncmp(w, "tools=", 6) == 0) {
             char *value = (char *)w + 6;
-            if (parse_tools(m, &value, 1, &c.tools, why) != 0)
+            if (manifest_parse_tools(m, &value, 1, &c.tools, why) != 0)
                 return -1;
         } else if (strncmp(w, "timeout=", 8) == 0) {
             if (parse_number(w + 8, &c.timeout, why) != 0)
@@ -222,7 +231,7 @@ static int parse_tool(struct manifest *m, const struct line *l, struct buf *why)
         buf_printf(why, "tool '%s' is already defined (or too many tools)", l->words[1]);
         return -1;
     }
-    add_tool(m, l->words[1], l->words[1], 1.0);
+    add_tool(m, l->words[1], &tool_lab_defined);
     struct tool *t = &m->tools[m->tool_count - 1];
     for (int i = 2; i < l->count; i++) {
         if (strncmp(l->words[i], "cflags=", 7) == 0) {
@@ -264,71 +273,127 @@ static int parse_suite(struct manifest *m, const struct line *l, struct buf *why
     return 0;
 }
 
+// submit FILE...: plain names in the submission folder.
+static int parse_submit(struct manifest *m, const struct line *l, struct buf *why)
+{
+    for (int i = 1; i < l->count; i++) {
+        if (strchr(l->words[i], '/') || l->words[i][0] == '.') {
+            buf_printf(why, "submitted file '%s' must be a plain file name", l->words[i]);
+            return -1;
+        }
+        list_add(&m->submit, &m->submit_count, l->words[i]);
+    }
+    return 0;
+}
+
+static int parse_allow(struct manifest *m, const struct line *l, struct buf *why)
+{
+    (void)why;
+    for (int i = 1; i < l->count; i++)
+        list_add(&m->allow, &m->allow_count, l->words[i]);
+    return 0;
+}
+
+static int parse_provide(struct manifest *m, const struct line *l, struct buf *why)
+{
+    for (int i = 1; i < l->count; i++)
+        if (add_provided(m, l->words[i], why) != 0)
+            return -1;
+    return 0;
+}
+
+static int parse_default_tools(struct manifest *m, const struct line *l, struct buf *why)
+{
+    return manifest_parse_tools(m, l->words + 1, l->count - 1, &m->default_tools, why);
+}
+
+static int parse_timeout(struct manifest *m, const struct line *l, struct buf *why)
+{
+    return parse_number(l->words[1], &m->timeout, why);
+}
+
+static int parse_memory(struct manifest *m, const struct line *l, struct buf *why)
+{
+    double number = 0;
+    if (parse_number(l->words[1], &number, why) != 0)
+        return -1;
+    m->memory_mb = (long)number;
+    return 0;
+}
+
+// scale TOOL N
+static int parse_scale(struct manifest *m, const struct line *l, struct buf *why)
+{
+    int index = l->count == 3 ? manifest_tool_index(m, l->words[1]) : -1;
+    if (index < 0) {
+        buf_puts(why, "expected: scale TOOL N, with a known tool");
+        return -1;
+    }
+    return parse_number(l->words[2], &m->tools[index].scale, why);
+}
+
+// task N "TITLE" PATTERN...: the handout's tasks; select.c reads them.
+static int parse_task(struct manifest *m, const struct line *l, struct buf *why)
+{
+    (void)m, (void)l, (void)why;
+    return 0;
+}
+
+// The directives of lab.conf (docs/lab-format.md).  A directive without a
+// parser sets a text field to the rest of its line (or appends to it).
+static const struct directive {
+    const char *key;
+    int needs_value;
+    int (*parse)(struct manifest *m, const struct line *l, struct buf *why);
+    size_t text_field;   // offsetof a char * in struct manifest
+    int append;
+} directives[] = {
+    {"lab", 1, NULL, offsetof(struct manifest, lab), 0},
+    {"title", 1, NULL, offsetof(struct manifest, title), 0},
+    {"cflags", 1, NULL, offsetof(struct manifest, cflags), 1},
+    {"ldflags", 1, NULL, offsetof(struct manifest, ldflags), 1},
+    {"submit", 0, parse_submit, 0, 0},
+    {"provide", 0, parse_provide, 0, 0},
+    {"allow", 0, parse_allow, 0, 0},
+    {"tools", 1, parse_default_tools, 0, 0},
+    {"tool", 0, parse_tool, 0, 0},
+    {"timeout", 1, parse_timeout, 0, 0},
+    {"memory", 1, parse_memory, 0, 0},
+    {"scale", 1, parse_scale, 0, 0},
+    {"suite", 0, parse_suite, 0, 0},
+    {"case", 0, parse_case, 0, 0},
+    {"task", 0, parse_task, 0, 0},
+};
+
+static void set_text(struct manifest *m, const struct directive *d, const struct line *l)
+{
+    char **field = (char **)((char *)m + d->text_field);
+    char *more = join_words(l, 1);
+    char *value = d->append && *field ? xasprintf("%s%s%s", *field, **field ? " " : "", more)
+                                      : xstrdup(more);
+    free(more);
+    free(*field);
+    *field = value;
+}
+
 static int parse_line(struct manifest *m, const struct line *l, struct buf *why)
 {
     const char *key = l->words[0];
-    double number = 0;
-    if (strcmp(key, "case") == 0)
-        return parse_case(m, l, why);
-    if (strcmp(key, "suite") == 0)
-        return parse_suite(m, l, why);
-    if (strcmp(key, "tool") == 0)
-        return parse_tool(m, l, why);
-    if (strcmp(key, "submit") == 0 || strcmp(key, "allow") == 0 || strcmp(key, "provide") == 0) {
-        for (int i = 1; i < l->count; i++) {
-            if (key[0] == 'p') {
-                if (add_provided(m, l->words[i], why) != 0)
-                    return -1;
-            } else if (key[0] == 's') {
-                if (strchr(l->words[i], '/') || l->words[i][0] == '.') {
-                    buf_printf(why, "submitted file '%s' must be a plain file name", l->words[i]);
-                    return -1;
-                }
-                list_add(&m->submit, &m->submit_count, l->words[i]);
-            } else {
-                list_add(&m->allow, &m->allow_count, l->words[i]);
-            }
-        }
-        return 0;
-    }
-    if (l->count < 2) {
-        buf_printf(why, "'%s' needs a value", key);
-        return -1;
-    }
-    if (strcmp(key, "lab") == 0 || strcmp(key, "title") == 0) {
-        char **field = key[0] == 'l' ? &m->lab : &m->title;
-        free(*field);
-        *field = join_words(l, 1);
-    } else if (strcmp(key, "cflags") == 0 || strcmp(key, "ldflags") == 0) {
-        char **field = key[0] == 'c' ? &m->cflags : &m->ldflags;
-        char *more = join_words(l, 1);
-        char *both = xasprintf("%s%s%s", *field, **field ? " " : "", more);
-        free(more);
-        free(*field);
-        *field = both;
-    } else if (strcmp(key, "tools") == 0) {
-        return parse_tools(m, (char **)l->words + 1, l->count - 1, &m->default_tools, why);
-    } else if (strcmp(key, "timeout") == 0) {
-        if (parse_number(l->words[1], &m->timeout, why) != 0)
-            return -1;
-    } else if (strcmp(key, "memory") == 0) {
-        if (parse_number(l->words[1], &number, why) != 0)
-            return -1;
-        m->memory_mb = (long)number;
-    } else if (strcmp(key, "scale") == 0) {
-        int index = l->count == 3 ? manifest_tool_index(m, l->words[1]) : -1;
-        if (index < 0) {
-            buf_puts(why, "expected: scale TOOL N, with a known tool");
+    for (size_t i = 0; i < sizeof directives / sizeof *directives; i++) {
+        if (strcmp(key, directives[i].key) != 0)
+            continue;
+        if (directives[i].needs_value && l->count < 2) {
+            buf_printf(why, "'%s' needs a value", key);
             return -1;
         }
-        return parse_number(l->words[2], &m->tools[index].scale, why);
-    } else if (strcmp(key, "task") == 0) {
-        // task N "TITLE" PATTERN...: the handout's tasks, read by select.c
-    } else {
-        buf_printf(why, "unknown directive '%s' (see docs/lab-format.md)", key);
-        return -1;
+        if (!directives[i].parse) {
+            set_text(m, &directives[i], l);
+            return 0;
+        }
+        return directives[i].parse(m, l, why);
     }
-    return 0;
+    buf_printf(why, "unknown directive '%s' (see docs/lab-format.md)", key);
+    return -1;
 }
 
 static void set_defaults(struct manifest *m, const char *lab_dir)
@@ -339,9 +404,8 @@ static void set_defaults(struct manifest *m, const char *lab_dir)
     m->ldflags = xstrdup("");
     m->timeout = 10;
     m->memory_mb = 1024;
-    add_tool(m, "native", "native", 1);
-    add_tool(m, "memcheck", "native", 10);
-    add_tool(m, "tsan", "tsan", 5);
+    for (int i = 0; i < tool_kind_count; i++)
+        add_tool(m, tool_kinds[i].name, &tool_kinds[i]);
     m->default_tools = 1u << TOOL_NATIVE;
 }
 
@@ -392,12 +456,13 @@ int manifest_parse(const char *text, const char *where, const char *lab_dir,
     return rc;
 }
 
-int manifest_load(const char *kit_dir, const char *lab, struct manifest *m, struct buf *err)
+enum manifest_status manifest_load(const char *kit_dir, const char *lab, struct manifest *m,
+                                   struct buf *err)
 {
     for (const char *p = lab; *p; p++) {
         if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-') {
             buf_printf(err, "'%s' is not a lab name (letters, digits, '-' and '_' only)", lab);
-            return -1;
+            return MANIFEST_NO_LAB;
         }
     }
     char *labs = path_join(kit_dir, "labs");
@@ -407,6 +472,7 @@ int manifest_load(const char *kit_dir, const char *lab, struct manifest *m, stru
     char *text = NULL;
     if (!dir_exists(dir)) {
         buf_printf(err, "no lab named '%s' (there is no folder %s)", lab, dir);
+        rc = MANIFEST_NO_LAB;
     } else if (!(text = file_read(conf, 1 << 20, NULL, NULL))) {
         buf_printf(err, "cannot read %s: %s", conf, strerror(errno));
     } else if ((rc = manifest_parse(text, conf, dir, m, err)) == 0 && strcmp(m->lab, lab) != 0) {

@@ -5,13 +5,21 @@
 
 #include "util.h"
 
-enum { TOOL_NATIVE, TOOL_MEMCHECK, TOOL_TSAN, TOOL_BUILTIN_COUNT, TOOL_MAX = 8 };
+#include "tools.h"
+
+#include <assert.h>
+
+// tools[TOOL_NATIVE] is the plain build: compile errors and the symbol check
+// come from it, and every grade builds it.
+enum { TOOL_NATIVE = TOOL_KIND_NATIVE, TOOL_MAX = 8 };
+static_assert((int)TOOL_KIND_COUNT < (int)TOOL_MAX, "room for the tools a lab defines");
 
 struct tool {
     char *name;
     char *variant;      // the build it runs: "native", "tsan" or its own name
     char *cflags;       // extra compiler flags of its build variant
     double scale;       // timeout multiplier
+    const struct tool_kind *kind;   // how it runs and what its results mean
 };
 
 struct suite {
@@ -55,15 +63,29 @@ struct manifest {
     int case_count;
 };
 
-// Load labs/<lab>/lab.conf from the kit.  On error returns -1 and describes
-// it (file:line: what is wrong) in err.
-int manifest_load(const char *kit_dir, const char *lab, struct manifest *m, struct buf *err);
+enum manifest_status {
+    MANIFEST_OK = 0,
+    MANIFEST_BROKEN = -1,     // the lab's lab.conf is wrong or unreadable
+    MANIFEST_NO_LAB = -2,     // the kit has no lab of that name
+};
+
+// Load labs/<lab>/lab.conf from the kit.  On error describes it (file:line:
+// what is wrong) in err.
+enum manifest_status manifest_load(const char *kit_dir, const char *lab, struct manifest *m,
+                                   struct buf *err);
 // Parse manifest text; `where` names it in error messages.
 int manifest_parse(const char *text, const char *where, const char *lab_dir,
                    struct manifest *m, struct buf *err);
 void manifest_free(struct manifest *m);
 
 int manifest_tool_index(const struct manifest *m, const char *name);
+// Parse tool lists ("native,memcheck" words) into a mask of tool indexes.
+// Returns -1 with `why` set on an unknown tool or an empty list.
+int manifest_parse_tools(const struct manifest *m, char *const *words, int count, unsigned *mask,
+                         struct buf *why);
+// The tools of a --tools option: all of them (mask 0) when list is NULL.
+int manifest_select_tools(const struct manifest *m, const char *list, unsigned *mask,
+                          struct buf *why);
 const struct suite *manifest_suite(const struct manifest *m, const char *name);
 // The case's wall-clock limit under a tool, in seconds.
 double manifest_case_timeout(const struct manifest *m, const struct test_case *c, int tool);

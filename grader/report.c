@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define GREEN "\033[32m"
@@ -42,7 +43,8 @@ static void indent(struct buf *out, const char *text, const char *prefix)
     }
 }
 
-// How to rerun a failed case by hand in the kept work directory.
+// How to rerun a failed case by hand in the kept work directory: the same
+// command and environment the grader ran, from the tool's record.
 static void rerun_commands(struct buf *out, const struct grade *g, int case_index)
 {
     const struct manifest *m = g->m;
@@ -52,14 +54,17 @@ static void rerun_commands(struct buf *out, const struct grade *g, int case_inde
         const struct run_outcome *o = &g->cases[case_index].runs[t];
         if (!ran(g, case_index, t) || o->verdict == VERDICT_PASS)
             continue;
-        const char *variant = m->tools[t].variant;
-        if (t == TOOL_MEMCHECK)
-            buf_printf(out, "  (cd %s/data && valgrind --leak-check=full ../build/%s/%s %s)\n",
-                       g->workdir, variant, c->suite, c->name);
-        else
-            buf_printf(out, "  (cd %s/data && ../build/%s/%s %s)        (in gdb: CK_FORK=no gdb "
-                       "--args ...)\n", g->workdir, variant, c->suite, c->name);
+        const struct tool *tool = &m->tools[t];
+        char *binary = xasprintf("../build/%s/%s", tool->variant, c->suite);
+        char *log_dir = xasprintf("../runs/%s.%s", c->name, tool->name);
+        char *line = tool_rerun_line(tool->kind, tool->name, log_dir, binary, c->name);
+        buf_printf(out, "  (cd %s/data && %s)\n", g->workdir, line);
+        free(line);
+        free(log_dir);
+        free(binary);
     }
+    buf_printf(out, "  (in gdb: cd %s/data && CK_FORK=no gdb --args ../build/%s/%s %s)\n",
+               g->workdir, m->tools[TOOL_NATIVE].variant, c->suite, c->name);
 }
 
 void report_case_feedback(struct buf *out, const struct grade *g, int case_index)
@@ -93,7 +98,7 @@ static void tool_summary(struct buf *out, const struct grade *g, int i)
         buf_printf(out, "%s%s%s", out->len ? " " : "", g->m->tools[t].name,
                    o->verdict == VERDICT_PASS ? "" : ":");
         if (o->verdict != VERDICT_PASS)
-            buf_puts(out, verdict_name(o->verdict));
+            buf_puts(out, run_verdict_name(&g->m->tools[t], o->verdict));
     }
 }
 
@@ -112,7 +117,7 @@ static void print_table(FILE *out, const struct grade *g, const struct report_op
         int any = 0;
         for (int t = 0; t < m->tool_count; t++)
             any |= ran(g, i, t);
-        if (!any && !g->problem)
+        if (!any)
             continue;
         struct buf tools = {0};
         tool_summary(&tools, g, i);
@@ -137,7 +142,8 @@ void report_terminal(FILE *out, const struct grade *g, const struct report_optio
     }
     if (g->warnings && *g->warnings)
         fprintf(out, "\n%s%s%s", paint(opt, YELLOW), g->warnings, paint(opt, PLAIN));
-    print_table(out, g, opt);
+    if (!g->problem)
+        print_table(out, g, opt);
     int failures = 0, skipped = 0;
     for (int i = 0; i < m->case_count; i++) {
         skipped += g->cases[i].skipped;

@@ -313,6 +313,8 @@ static void exec_command(const struct sandbox_spec *spec, int out_fd, int result
         close(3);
     for (int fd = 4; fd < 1024; fd++)
         close(fd);
+    // Allocate before the limits: a sanitized grader's allocator maps big areas.
+    char **argv = spec->use_bwrap ? bwrap_argv(spec) : spec->argv;
     set_limit(RLIMIT_CORE, 0);
     set_limit(RLIMIT_CPU, (rlim_t)(spec->cpu_seconds + 1));
     set_limit(RLIMIT_FSIZE, 64ul << 20);
@@ -331,7 +333,6 @@ static void exec_command(const struct sandbox_spec *spec, int out_fd, int result
         dprintf(2, "labgrade: cannot enter %s: %s\n", spec->cwd, strerror(errno));
         _exit(127);
     }
-    char **argv = spec->use_bwrap ? bwrap_argv(spec) : spec->argv;
     execvpe(argv[0], argv, spec->env);
     dprintf(2, "labgrade: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(127);
@@ -383,6 +384,66 @@ static int open_sink(struct pipe_sink *s, int fd, const char *path, long keep)
 }
 
 // The supervisor's watch over one command.
+// Wait for the target while copying its output: until it ends (and its pipes
+// drain), or a limit is crossed, or the grader is told to stop.  Returns
+// whether the target was reaped.
+static int watch(const struct sandbox_spec *spec, pid_t target, double start,
+                 struct pipe_sink sinks[2], struct sandbox_result *res)
+{
+    int done = 0;
+    double drain_until = 0;
+    for (int ticks = 0;; ticks++) {
+        struct pollfd fds[2] = {{sinks[0].fd, POLLIN, 0}, {sinks[1].fd, POLLIN, 0}};
+        if (poll(fds, 2, 50) > 0) {
+            for (int i = 0; i < 2; i++)
+                if (sinks[i].fd >= 0 && fds[i].revents)
+                    drain(&sinks[i]);
+        }
+        double now = now_seconds();
+        if (!done && waitpid(target, &res->status, WNOHANG) == target) {
+            done = 1;
+            res->seconds = now - start;
+            drain_until = now + 0.5;
+        }
+        if (done && ((sinks[0].fd < 0 && sinks[1].fd < 0) || now > drain_until))
+            return done;
+        if (sinks[0].total > spec->output_max) {
+            res->output_exceeded = 1;
+            return done;
+        }
+        if (stop_requested)
+            return done;
+        if (!done && now - start > spec->wall_seconds) {
+            res->timed_out = 1;
+            if (spec->stacks_path)
+                dump_stacks(target, spec->stacks_path);
+            return done;
+        }
+        if (!done && spec->memory_by_rss && spec->memory_mb > 0 && ticks % 4 == 0) {
+            static pid_t tree[MAX_PROCS];
+            int n = descendants(getpid(), tree, MAX_PROCS);
+            if (resident_bytes(tree, n) > (spec->memory_mb << 20)) {
+                res->memory_exceeded = 1;
+                return done;
+            }
+        }
+    }
+}
+
+// Copy what is left in the pipes (unless the output was too much) and close them.
+static void close_sinks(struct pipe_sink sinks[2], int keep_draining)
+{
+    for (int i = 0; i < 2; i++) {
+        if (sinks[i].fd >= 0 && keep_draining)
+            while (sinks[i].fd >= 0)
+                drain(&sinks[i]);
+        if (sinks[i].fd >= 0)
+            close(sinks[i].fd);
+        if (sinks[i].file >= 0)
+            close(sinks[i].file);
+    }
+}
+
 static void supervise(const struct sandbox_spec *spec, int report_fd)
 {
     struct sandbox_result res = {0};
@@ -408,59 +469,13 @@ static void supervise(const struct sandbox_spec *spec, int report_fd)
     struct pipe_sink sinks[2];
     open_sink(&sinks[0], out_pipe[0], spec->output_path, spec->output_keep);
     open_sink(&sinks[1], result_pipe[0], spec->result_path, RESULT_MAX);
-    int done = 0, ticks = 0;
-    double drain_until = 0;
-    for (;; ticks++) {
-        struct pollfd fds[2] = {{sinks[0].fd, POLLIN, 0}, {sinks[1].fd, POLLIN, 0}};
-        if (poll(fds, 2, 50) > 0) {
-            for (int i = 0; i < 2; i++)
-                if (sinks[i].fd >= 0 && fds[i].revents)
-                    drain(&sinks[i]);
-        }
-        double now = now_seconds();
-        if (!done && waitpid(target, &res.status, WNOHANG) == target) {
-            done = 1;
-            res.seconds = now - start;
-            drain_until = now + 0.5;
-        }
-        if (done && ((sinks[0].fd < 0 && sinks[1].fd < 0) || now > drain_until))
-            break;
-        if (sinks[0].total > spec->output_max) {
-            res.output_exceeded = 1;
-            break;
-        }
-        if (stop_requested)
-            break;
-        if (!done && now - start > spec->wall_seconds) {
-            res.timed_out = 1;
-            if (spec->stacks_path)
-                dump_stacks(target, spec->stacks_path);
-            break;
-        }
-        if (!done && spec->memory_by_rss && spec->memory_mb > 0 && ticks % 4 == 0) {
-            static pid_t tree[MAX_PROCS];
-            int n = descendants(getpid(), tree, MAX_PROCS);
-            if (resident_bytes(tree, n) > (spec->memory_mb << 20)) {
-                res.memory_exceeded = 1;
-                break;
-            }
-        }
-    }
-    if (!done) {
+    if (!watch(spec, target, start, sinks, &res)) {
         kill(target, SIGKILL);
         waitpid(target, &res.status, 0);
         res.seconds = now_seconds() - start;
     }
     res.leftovers = kill_tree();
-    for (int i = 0; i < 2; i++) {
-        if (sinks[i].fd >= 0 && !res.output_exceeded)
-            while (sinks[i].fd >= 0)
-                drain(&sinks[i]);
-        if (sinks[i].fd >= 0)
-            close(sinks[i].fd);
-        if (sinks[i].file >= 0)
-            close(sinks[i].file);
-    }
+    close_sinks(sinks, !res.output_exceeded);
     res.output_bytes = sinks[0].total;
 report:
     if (write(report_fd, &res, sizeof res) != (ssize_t)sizeof res)

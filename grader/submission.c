@@ -61,7 +61,7 @@ static int names_are_safe(const char *listing, struct buf *why)
 {
     for (const char *line = listing; line && *line;) {
         size_t len = strcspn(line, "\n");
-        char *name = strndup(line, len);
+        char *name = xstrndup(line, len);
         int bad = name[0] == '/';
         for (char *save = NULL, *part = strtok_r(name, "/", &save); part && !bad;
              part = strtok_r(NULL, "/", &save))

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "symbols.h"
 
+#include <ctype.h>
 #include <dlfcn.h>
 #include <elf.h>
 #include <fnmatch.h>
@@ -146,6 +147,32 @@ static int forbidden_section(const char *name)
     return 0;
 }
 
+static int identifier_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
+
+// The line of the first use of `name` in a source file, outside comments
+// that fill a line; 0 when it is not there (a macro made the call).
+static int source_line(const char *path, const char *name)
+{
+    char *text = file_read(path, 16 << 20, NULL, NULL);
+    size_t len = strlen(name);
+    int found = 0, line = 1;
+    for (char *p = text; p && *p && !found; line++) {
+        char *end = strchr(p, '\n');
+        if (end)
+            *end = '\0';
+        const char *code = p + strspn(p, " \t");
+        int comment = strncmp(code, "//", 2) == 0 || code[0] == '*' || strncmp(code, "/*", 2) == 0;
+        for (const char *at = strstr(p, name); at && !comment && !found; at = strstr(at + 1, name))
+            found = (at == p || !identifier_char(at[-1])) && !identifier_char(at[len]) ? line : 0;
+        p = end ? end + 1 : NULL;
+    }
+    free(text);
+    return found;
+}
+
 int symbols_check(const char *file, const struct symbols *object, const struct symbols *submission,
                   const struct symbols *provided, const struct symbols *reserved,
                   char **allow, int allow_count, struct buf *why)
@@ -157,7 +184,12 @@ int symbols_check(const char *file, const struct symbols *object, const struct s
             symbols_has(provided->defined, provided->defined_count, name) ||
             matches_any(allow, allow_count, name))
             continue;
-        buf_printf(why, "%s uses `%s`, which this lab does not allow\n", file, name);
+        int line = source_line(file, name);
+        if (line > 0)
+            buf_printf(why, "%s:%d: uses `%s`, which this lab does not allow\n", path_base(file),
+                       line, name);
+        else
+            buf_printf(why, "%s uses `%s`, which this lab does not allow\n", path_base(file), name);
         problems++;
     }
     for (int i = 0; i < object->defined_count; i++) {
@@ -166,14 +198,15 @@ int symbols_check(const char *file, const struct symbols *object, const struct s
         if (!kind && symbols_has(reserved->defined, reserved->defined_count, name))
             kind = "defined by the lab's own files or tests";
         if (kind) {
-            buf_printf(why, "%s defines `%s` (%s); rename it or make it static\n", file, name, kind);
+            buf_printf(why, "%s defines `%s` (%s); rename it or make it static\n", path_base(file),
+                       name, kind);
             problems++;
         }
     }
     for (int i = 0; i < object->section_count; i++) {
         if (forbidden_section(object->sections[i])) {
             buf_printf(why, "%s has a constructor or destructor (section %s); code may run only "
-                            "when the tests call it\n", file, object->sections[i]);
+                            "when the tests call it\n", path_base(file), object->sections[i]);
             problems++;
         }
     }

@@ -25,6 +25,7 @@ int symbols_has(char **names, int count, const char *name);
 //   - it defines no `main`, nothing the lab's files or tests define
 //     (`reserved`), nothing from Check or the C library;
 //   - it has no constructors or destructors.
+// `file` is the source's path: a forbidden call is named with its line.
 // Returns the number of violations, each described on a line of `why`.
 int symbols_check(const char *file, const struct symbols *object, const struct symbols *submission,
                   const struct symbols *provided, const struct symbols *reserved,

@@ -51,6 +51,14 @@ char *xstrdup(const char *s)
     return copy;
 }
 
+char *xstrndup(const char *s, size_t max)
+{
+    char *copy = strndup(s ? s : "", max);
+    if (!copy)
+        out_of_memory(max);
+    return copy;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
     struct buf b = {0};

@@ -1,10 +1,18 @@
 #!/bin/sh
 # The kit's own tests (`make test`): the grader's unit tests, the grader
 # against hostile submissions, and for every lab: its manifest agrees with
-# its tests, the solution scores full marks, the starter scores (near) zero,
-# and each broken fixture loses exactly the points it should.
+# its tests, the solution scores full marks with gcc and with clang, the
+# starter scores (near) zero, and each broken fixture loses exactly the points
+# it should.  The grader runs built with AddressSanitizer and UBSan.
+#
+# tests/run.sh LAB (make test LAB=x) runs only that lab's part.
 cd "$(dirname "$0")/.." || exit 2
 KIT=$(pwd)
+ONLY_LAB=${1:-}
+if [ -n "$ONLY_LAB" ] && [ ! -f "labs/$ONLY_LAB/lab.conf" ]; then
+    echo "tests/run.sh: no lab named $ONLY_LAB (labs/$ONLY_LAB/lab.conf)" >&2
+    exit 2
+fi
 failures=""
 started=$(date +%s)
 
@@ -45,10 +53,12 @@ max_of() {
 print(sum(t["max_score"] for t in r["tests"]))' "$1"
 }
 
+# solution_full_marks LAB [CC [TOOLS]]
 solution_full_marks() {
     lab=$1
     out=$(mktemp -d)
-    grader/labgrade --json "$out/results.json" "$lab" "solutions/$lab" >"$out/log" 2>&1
+    grader/labgrade --cc "${2:-cc}" ${3:+--tools "$3"} --json "$out/results.json" "$lab" \
+        "solutions/$lab" >"$out/log" 2>&1
     rc=$?
     [ $rc = 0 ] || cat "$out/log"
     [ $rc = 0 ] && tests/validate_results.py "$out/results.json"
@@ -82,18 +92,40 @@ starter_near_zero() {
     [ $ok = 1 ]
 }
 
-section "the grader"
-step "grader builds warning-free with gcc and clang" warning_free
-step "grader unit tests" make -s -C grader check
-step "grader against hostile and broken submissions" \
-    tests/check_fixtures.py --kit tests/grader/kit toy tests/grader/submissions/*/
+# The grader and its unit tests under AddressSanitizer and UBSan for the rest
+# of the run; a plain grader again afterwards.
+sanitized_grader() {
+    make -s -C grader clean >/dev/null && make -s -C grader SANITIZE=1 >/dev/null
+}
+trap 'make -s -C grader clean >/dev/null; make -s -C grader >/dev/null' EXIT
+
+# The tools the clang build of a solution is graded under: all of them, or
+# LABKIT_CLANG_TOOLS (e.g. native,memcheck) to save time.
+CLANG_TOOLS=${LABKIT_CLANG_TOOLS-native,memcheck}
+
+if [ -z "$ONLY_LAB" ]; then
+    section "the grader"
+    step "grader builds warning-free with gcc and clang" warning_free
+    step "grader builds with AddressSanitizer and UBSan" sanitized_grader
+    step "grader unit tests (sanitized)" make -s -C grader SANITIZE=1 check
+    step "grader against hostile and broken submissions" \
+        tests/check_fixtures.py --kit tests/grader/kit toy tests/grader/submissions/*/
+else
+    step "grader builds with AddressSanitizer and UBSan" sanitized_grader
+fi
 
 for conf in labs/*/lab.conf; do
     lab=$(basename "$(dirname "$conf")")
+    [ -z "$ONLY_LAB" ] || [ "$lab" = "$ONLY_LAB" ] || continue
+    lab_started=$(date +%s)
     section "lab $lab"
     if [ -d "solutions/$lab" ]; then
         step "$lab: lab.conf agrees with the tests" grader/labgrade lint "$lab"
-        step "$lab: the solution scores full marks" solution_full_marks "$lab"
+        step "$lab: the solution scores full marks (gcc)" solution_full_marks "$lab" gcc
+        if command -v clang >/dev/null; then
+            step "$lab: the solution scores full marks (clang${CLANG_TOOLS:+, $CLANG_TOOLS})" \
+                solution_full_marks "$lab" clang "$CLANG_TOOLS"
+        fi
     fi
     step "$lab: the starter scores near zero" starter_near_zero "$lab"
     if [ -d "tests/fixtures/$lab" ] && [ -n "$(ls "tests/fixtures/$lab")" ]; then
@@ -103,13 +135,16 @@ for conf in labs/*/lab.conf; do
     if grep -q '^check:' "labs/$lab/Makefile" 2>/dev/null; then
         step "$lab: the lab's own checks" make -s -C "labs/$lab" check
     fi
+    printf 'lab %s took %ss\n' "$lab" $(($(date +%s) - lab_started))
 done
 
-for extra in tests/*/run.sh; do
-    [ -x "$extra" ] || continue
-    section "$(dirname "$extra")"
-    step "$extra" "$extra"
-done
+if [ -z "$ONLY_LAB" ]; then
+    for extra in tests/*/run.sh; do
+        [ -x "$extra" ] || continue
+        section "$(dirname "$extra")"
+        step "$extra" "$extra"
+    done
+fi
 
 printf '\nmake test took %ss\n' $(($(date +%s) - started))
 if [ -n "$failures" ]; then

@@ -1,9 +1,10 @@
 // Unit tests of the grader's parts: the manifest parser, JSON and XML
-// escaping, the symbol policy, and the trimming of tool reports.
+// escaping, the symbol policy, and thread dumps; tests.h lists the other files.
 #define _GNU_SOURCE
 #include "diagnose.h"
 #include "manifest.h"
 #include "symbols.h"
+#include "tests.h"
 #include "util.h"
 
 #include <check.h>
@@ -46,16 +47,18 @@ START_TEST(manifest_reads_every_directive)
     ck_assert_str_eq(m.title, "A demo lab");
     ck_assert_int_eq(m.submit_count, 1);
     ck_assert_int_eq(m.case_count, 3);
-    ck_assert_int_eq(m.cases[0].tools, (1u << TOOL_NATIVE) | (1u << TOOL_MEMCHECK));
+    int memcheck = manifest_tool_index(&m, "memcheck"), tsan = manifest_tool_index(&m, "tsan");
+    ck_assert_int_eq(m.cases[0].tools, (1u << TOOL_NATIVE) | (1u << memcheck));
     int explore = manifest_tool_index(&m, "explore");
-    ck_assert_int_eq(explore, 3);
-    ck_assert_int_eq(m.cases[1].tools, (1u << TOOL_TSAN) | (1u << explore));
+    ck_assert_int_eq(explore, tool_kind_count);
+    ck_assert_ptr_eq(m.tools[explore].kind, &tool_lab_defined);
+    ck_assert_int_eq(m.cases[1].tools, (1u << tsan) | (1u << explore));
     ck_assert_str_eq(m.cases[1].description, "a \"quoted\" one");
     ck_assert_str_eq(m.cases[1].ref, "README.md#x");
     ck_assert(m.cases[2].hidden);
     ck_assert(!manifest_suite(&m, "hidden")->present);
     ck_assert_double_eq_tol(manifest_case_timeout(&m, &m.cases[1], explore), 6.0, 1e-9);
-    ck_assert_double_eq_tol(manifest_case_timeout(&m, &m.cases[0], TOOL_MEMCHECK), 40.0, 1e-9);
+    ck_assert_double_eq_tol(manifest_case_timeout(&m, &m.cases[0], memcheck), 40.0, 1e-9);
     manifest_free(&m);
     unlink("lab.conf");
     buf_free(&err);
@@ -203,57 +206,6 @@ static void write_log(const char *dir, const char *name, const char *text)
     free(path);
 }
 
-START_TEST(valgrind_report_is_cut_to_the_students_frames)
-{
-    // The first error of the log, its first frame and the frames in mm.c.
-    char dir[] = "/tmp/unit-vg-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    write_log(dir, "valgrind.100.log",
-              "==100== Memcheck, a memory error detector\n==100== Command: ./public\n==100== \n"
-              "==100== Invalid write of size 8\n"
-              "==100==    at 0x4848: memset (vg_replace_strmem.c:1)\n"
-              "==100==    by 0x1092: place (mm.c:142)\n"
-              "==100==    by 0x1093: srunner_run (check_run.c:9)\n"
-              "==100==  Address 0x4a is 0 bytes after a block of size 16 alloc'd\n"
-              "==100== \n==100== HEAP SUMMARY:\n==100==     in use at exit: 0 bytes\n");
-    char *files[] = {"mm.c"};
-    char *report = diagnose_valgrind(dir, files, 1);
-    ck_assert_ptr_nonnull(report);
-    ck_assert_msg(strncmp(report, "Invalid write of size 8\n", 24) == 0, "%s", report);
-    ck_assert_msg(!strstr(report, "vg_replace_strmem"), "%s", report);
-    ck_assert_msg(strstr(report, "by place (mm.c:142)"), "%s", report);
-    ck_assert_msg(!strstr(report, "srunner_run"), "%s", report);
-    ck_assert_msg(strstr(report, "0 bytes after a block"), "%s", report);
-    free(report);
-    dir_remove(dir);
-}
-END_TEST
-
-START_TEST(tsan_report_is_cut_and_paths_shortened)
-{
-    // The report from WARNING to SUMMARY, with the build's paths cut to file names.
-    char dir[] = "/tmp/unit-tsan-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    write_log(dir, "tsan.7",
-              "==================\nWARNING: ThreadSanitizer: data race (pid=7)\n"
-              "  Write of size 4 at 0x1 by thread T1:\n"
-              "    #0 bump /tmp/labgrade.x/src/race.c:9 (public+0x12)\n"
-              "    #1 worker /tmp/labgrade.x/src/public.c:30 (public+0x13)\n\n"
-              "SUMMARY: ThreadSanitizer: data race /tmp/labgrade.x/src/race.c:9 in bump\n"
-              "==================\n");
-    char *files[] = {"race.c"};
-    char *report = diagnose_tsan(dir, files, 1);
-    ck_assert_ptr_nonnull(report);
-    ck_assert_msg(strncmp(report, "WARNING: ThreadSanitizer: data race\n", 36) == 0, "%s", report);
-    ck_assert_msg(strstr(report, "#0 bump race.c:9"), "%s", report);
-    ck_assert_msg(!strstr(report, "public.c"), "%s", report);
-    ck_assert_msg(strstr(report, "SUMMARY: ThreadSanitizer: data race race.c:9 in bump"), "%s",
-                  report);
-    free(report);
-    dir_remove(dir);
-}
-END_TEST
-
 START_TEST(thread_dump_shows_where_each_thread_waits)
 {
     // gdb's backtraces become one line per thread and frame in the student's files.
@@ -290,10 +242,10 @@ int main(void)
     tcase_add_test(tc, symbol_policy_catches_forbidden_calls_and_definitions);
     tcase_add_test(tc, symbol_policy_accepts_a_clean_object);
     tcase_add_test(tc, symbols_reject_a_file_that_is_not_elf);
-    tcase_add_test(tc, valgrind_report_is_cut_to_the_students_frames);
-    tcase_add_test(tc, tsan_report_is_cut_and_paths_shortened);
     tcase_add_test(tc, thread_dump_shows_where_each_thread_waits);
     suite_add_tcase(s, tc);
+    suite_add_tcase(s, tools_tests());
+    suite_add_tcase(s, grade_tests());
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -188,6 +188,19 @@ refused=$(grep -c '"the archive was refused' "$T/evil-grades/gradebook.csv")
 [ ! -e /tmp/labkit-batch-escape.c ] && [ ! -e "$T/labkit-batch-escape.c" ] || fail "an archive wrote outside its folder"
 echo "unsafe archives (absolute, .., symbolic and hard links, a device) are refused"
 
+# A submission that hangs natively under a case that also runs under memcheck:
+# its memcheck run is skipped, and the gradebook's note counts verdicts of
+# every kind, the skipped one included (an array one verdict too short once
+# overflowed here, seen only by a sanitized grader).
+mkdir -p "$T/hang-only"
+cp -rp "$S/hangs" "$T/hang-only/meitner"
+"$T/kit/grader/labgrade" batch --kit "$T/kit" --tools native,memcheck \
+    --case calloc_returns_null_on_overflow malloc "$T/hang-only" --out "$T/hang-grades" \
+    >"$T/hang.log" 2>&1 || { cat "$T/hang.log"; fail "the batch of a hanging submission failed"; }
+grep -q '^"meitner",0,2,.*1 case timed out' "$T/hang-grades/gradebook.csv" ||
+    { cat "$T/hang.log" "$T/hang-grades/gradebook.csv"; fail "the hanging submission's note is wrong"; }
+echo "a hanging submission's skipped memcheck run is counted without harm"
+
 # The same batch one at a time, for the figures in docs/instructor.md.
 if [ -n "${LABKIT_BATCH_TIMING:-}" ]; then
     start=$(date +%s.%N)

@@ -1,0 +1,199 @@
+// Unit tests of the tool table: commands, rerun lines, reports, tool failures.
+#define _GNU_SOURCE
+#include "tests.h"
+
+#include "tools.h"
+#include "util.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *log_dir_with(const char *name, const char *text)
+{
+    char *dir = xstrdup("/tmp/unit-tool-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *path = path_join(dir, name);
+    file_write(path, text, strlen(text));
+    free(path);
+    return dir;
+}
+
+START_TEST(builds_shared_by_tools_use_the_same_flags)
+{
+    // Two tools running one build must agree on how it is compiled, and each
+    // finding has an exit status of its own.
+    for (int i = 0; i < tool_kind_count; i++)
+        for (int j = i + 1; j < tool_kind_count; j++) {
+            const struct tool_kind *a = &tool_kinds[i], *b = &tool_kinds[j];
+            if (a->variant && b->variant && strcmp(a->variant, b->variant) == 0)
+                ck_assert_str_eq(a->cflags, b->cflags);
+            if (a->found_exit)
+                ck_assert_int_ne(a->found_exit, b->found_exit);
+        }
+    ck_assert_str_eq(tool_kinds[0].name, "native");
+}
+END_TEST
+
+START_TEST(rerun_line_is_the_command_the_grader_runs)
+{
+    // The hint for --keep holds every option of the real run (the leak kinds).
+    const struct tool_kind *k = tool_kind_find("memcheck");
+    char **argv = tool_argv(k, "../runs/x", "../build/native/public", "case_one");
+    char *line = tool_rerun_line(k, "memcheck", "../runs/x", "../build/native/public", "case_one");
+    for (char **p = argv; *p; p++)
+        ck_assert_msg(strstr(line, *p), "'%s' lacks '%s'", line, *p);
+    ck_assert_msg(strstr(line, "--errors-for-leak-kinds=definite,indirect"), "%s", line);
+    ck_assert_msg(strncmp(line, "LK_TOOL=memcheck valgrind ", 26) == 0, "%s", line);
+    ck_assert_msg(strstr(line, "--error-exitcode=97"), "%s", line);
+    tool_free_strings(argv);
+    free(line);
+    line = tool_rerun_line(tool_kind_find("tsan"), "tsan", "../runs/y", "b", "c");
+    ck_assert_msg(strstr(line, "TSAN_OPTIONS='exitcode=66 halt_on_error=0 log_path=../runs/y/tsan"),
+                  "%s", line);
+    free(line);
+}
+END_TEST
+
+START_TEST(valgrind_that_cannot_read_the_binary_is_a_tool_failure)
+{
+    // clang 14's DWARF 5 stops Valgrind 3.19 before the tests run.
+    char *dir = log_dir_with("valgrind.12.log",
+                             "==12== Memcheck, a memory error detector\n"
+                             "### unhandled dwarf2 abbrev form code 0x25\n"
+                             "==12== Valgrind: debuginfo reader: Possibly corrupted debuginfo file.\n"
+                             "==12==          I can't recover.  Giving up.  Sorry.\n");
+    char *missing = path_join(dir, "output");
+    char *failure = tool_failure(tool_kind_find("memcheck"), dir, missing);
+    ck_assert_ptr_nonnull(failure);
+    ck_assert_msg(strstr(failure, "unhandled dwarf2"), "%s", failure);
+    free(failure);
+    // The same log is not a failure of a tool that does not write it.
+    ck_assert_ptr_null(tool_failure(tool_kind_find("tsan"), dir, missing));
+    free(missing);
+    dir_remove(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(missing_sanitizer_runtime_is_a_tool_failure)
+{
+    char *dir = log_dir_with("output", "./public: error while loading shared libraries: "
+                                       "libasan.so.8: cannot open shared object file\n");
+    char *output = path_join(dir, "output");
+    char *failure = tool_failure(tool_kind_find("asan"), dir, output);
+    ck_assert_msg(failure && strstr(failure, "libasan.so.8"), "%s", failure ? failure : "NULL");
+    free(failure);
+    ck_assert_ptr_null(tool_failure_in(tool_kind_find("asan"), "all tests passed\n"));
+    free(output);
+    dir_remove(dir);
+    free(dir);
+}
+END_TEST
+
+// The report a tool's parser finds in one log naming the student's `file`.
+static char *report_of(const char *tool, const char *log_name, const char *text, char *file)
+{
+    char *dir = log_dir_with(log_name, text);
+    char *files[] = {file};
+    char *report = tool_report(tool_kind_find(tool), dir, files, 1);
+    dir_remove(dir);
+    free(dir);
+    ck_assert_msg(report != NULL, "%s found nothing in:\n%s", tool, text);
+    return report;
+}
+
+START_TEST(valgrind_report_is_cut_to_the_students_frames)
+{
+    // The first error of the log, its first frame and the frames in mm.c.
+    char *report = report_of(
+        "memcheck", "valgrind.100.log",
+        "==100== Memcheck, a memory error detector\n==100== Command: ./public\n==100== \n"
+        "==100== Invalid write of size 8\n"
+        "==100==    at 0x4848: memset (vg_replace_strmem.c:1)\n"
+        "==100==    by 0x1092: place (mm.c:142)\n"
+        "==100==    by 0x1093: srunner_run (check_run.c:9)\n"
+        "==100==  Address 0x4a is 0 bytes after a block of size 16 alloc'd\n"
+        "==100== \n==100== HEAP SUMMARY:\n==100==     in use at exit: 0 bytes\n",
+        "mm.c");
+    ck_assert_msg(strncmp(report, "Invalid write of size 8\n", 24) == 0, "%s", report);
+    ck_assert_msg(!strstr(report, "vg_replace_strmem"), "%s", report);
+    ck_assert_msg(strstr(report, "by place (mm.c:142)"), "%s", report);
+    ck_assert_msg(!strstr(report, "srunner_run"), "%s", report);
+    ck_assert_msg(strstr(report, "0 bytes after a block"), "%s", report);
+    free(report);
+}
+END_TEST
+
+START_TEST(tsan_report_is_cut_and_paths_shortened)
+{
+    // The report from WARNING to SUMMARY, with the build's paths cut to file names.
+    char *report = report_of(
+        "tsan", "tsan.7",
+        "==================\nWARNING: ThreadSanitizer: data race (pid=7)\n"
+        "  Write of size 4 at 0x1 by thread T1:\n"
+        "    #0 bump /tmp/labgrade.x/src/race.c:9 (public+0x12)\n"
+        "    #1 worker /tmp/labgrade.x/src/public.c:30 (public+0x13)\n\n"
+        "SUMMARY: ThreadSanitizer: data race /tmp/labgrade.x/src/race.c:9 in bump\n"
+        "==================\n",
+        "race.c");
+    ck_assert_msg(strncmp(report, "data race at race.c:9 in bump\n", 30) == 0, "%s", report);
+    ck_assert_msg(strstr(report, "#0 bump race.c:9"), "%s", report);
+    ck_assert_msg(!strstr(report, "public.c"), "%s", report);
+    free(report);
+}
+END_TEST
+
+START_TEST(asan_overflow_names_the_students_line)
+{
+    // An out-of-bounds write says so, with the file:line in the student's code.
+    char *report = report_of(
+        "asan", "asan.40",
+        "=================================================================\n"
+        "==40==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6020 at pc 0x55 bp "
+        "0x7f sp 0x7e\n"
+        "WRITE of size 1 at 0x602000000014 thread T0\n"
+        "    #0 0x5555 in toy_fill /tmp/labgrade.x/src/toy.c:27\n"
+        "    #1 0x5556 in stays_in_bounds_fn /tmp/labgrade.x/src/public.c:40\n\n"
+        "0x602000000014 is located 0 bytes to the right of 4-byte region [0x6020,0x6024)\n"
+        "allocated by thread T0 here:\n"
+        "    #0 0x7f00 in __interceptor_malloc ../../libsanitizer/asan/asan_malloc_linux.cpp:69\n"
+        "    #1 0x5557 in stays_in_bounds_fn /tmp/labgrade.x/src/public.c:38\n\n"
+        "SUMMARY: AddressSanitizer: heap-buffer-overflow /tmp/labgrade.x/src/toy.c:27 in "
+        "toy_fill\nShadow bytes around the buggy address:\n",
+        "toy.c");
+    ck_assert_msg(strncmp(report, "heap-buffer-overflow at toy.c:27 in toy_fill\n", 45) == 0, "%s",
+                  report);
+    ck_assert_msg(strstr(report, "WRITE of size 1"), "%s", report);
+    ck_assert_msg(strstr(report, "#0 toy_fill toy.c:27"), "%s", report);
+    ck_assert_msg(!strstr(report, "Shadow bytes"), "%s", report);
+    free(report);
+}
+END_TEST
+
+START_TEST(ubsan_report_names_the_line_and_the_behaviour)
+{
+    char *report = report_of("asan", "asan.41",
+                             "/tmp/labgrade.x/src/toy.c:12:14: runtime error: signed integer "
+                             "overflow: 2147483647 + 1 cannot be represented in type 'int'\n"
+                             "    #0 0x55 in toy_add /tmp/labgrade.x/src/toy.c:12\n",
+                             "toy.c");
+    ck_assert_msg(strncmp(report, "signed integer overflow: 2147483647 + 1", 39) == 0, "%s", report);
+    ck_assert_msg(strstr(report, " at toy.c:12:14\n"), "%s", report);
+    free(report);
+}
+END_TEST
+
+TCase *tools_tests(void)
+{
+    TCase *tc = tcase_create("tools");
+    tcase_add_test(tc, builds_shared_by_tools_use_the_same_flags);
+    tcase_add_test(tc, rerun_line_is_the_command_the_grader_runs);
+    tcase_add_test(tc, valgrind_that_cannot_read_the_binary_is_a_tool_failure);
+    tcase_add_test(tc, missing_sanitizer_runtime_is_a_tool_failure);
+    tcase_add_test(tc, valgrind_report_is_cut_to_the_students_frames);
+    tcase_add_test(tc, tsan_report_is_cut_and_paths_shortened);
+    tcase_add_test(tc, asan_overflow_names_the_students_line);
+    tcase_add_test(tc, ubsan_report_names_the_line_and_the_behaviour);
+    return tc;
+}

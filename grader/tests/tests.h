@@ -1,0 +1,10 @@
+// The grader's unit tests, one test case (TCase) per module.
+#ifndef GRADER_TESTS_H
+#define GRADER_TESTS_H
+
+#include <check.h>
+
+TCase *tools_tests(void);
+TCase *grade_tests(void);
+
+#endif
