@@ -18,12 +18,14 @@ struct chat {
 
 chat_t *chat_new(loop_t *loop, int listen_fd, long idle_ms)
 {
-    // Task 5: register listen_fd; accept clients as it becomes readable.
+    // TODO (README.md#task-5-the-chat-server): register listen_fd; accept
+    // clients as it becomes readable.
     (void)loop, (void)listen_fd, (void)idle_ms;
     return NULL;
 }
 
 void chat_free(chat_t *chat)
 {
+    // TODO (README.md#task-5-the-chat-server): close every client, free it all.
     (void)chat;
 }
