@@ -10,7 +10,7 @@ DIST ?= dist
 # The grading service `make autograder` builds for: gradescope or autolab.
 TARGET ?= gradescope
 PACKAGES := gcc clang make pkg-config check valgrind gdb bubblewrap python3 \
-            python3-jsonschema python3-yaml pandoc graphviz zip unzip patch gnuplot-nox
+            python3-jsonschema python3-yaml pandoc graphviz zip unzip patch gnuplot-nox netcat-openbsd
 
 ifneq ($(V),1)
 Q := @
