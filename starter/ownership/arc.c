@@ -6,8 +6,8 @@
 #include "lk_atomic.h"
 #include "ownership.h"
 
-// A placeholder: arc_new allocates no header and no count yet, so nothing
-// knows when the last owner lets go (the object is never freed).
+// Placeholders: arc_new allocates nothing yet and says so by returning NULL
+// (out of memory); clone and drop do nothing.
 void *arc_new(size_t size, void (*destroy)(void *data))
 {
     (void)size, (void)destroy; // TODO: a header with the count and destroy, then the data
