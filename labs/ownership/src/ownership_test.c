@@ -79,12 +79,25 @@ void test_settle(double seconds)
 
 bool test_wait_for(atomic_int *flag, int value, double cpu_seconds, double hang_seconds)
 {
-    double cpu_end = test_process_cpu() + test_patience(cpu_seconds);
-    double wall_end = clock_seconds(CLOCK_MONOTONIC) + test_patience(hang_seconds);
+    double cpu_start = test_process_cpu();
+    double cpu_end = cpu_start + test_patience(cpu_seconds);
+    double window = test_patience(hang_seconds);
+    // The hang check looks at processor time too: over each window of
+    // hang_seconds, did the process run at all (beyond this loop's own
+    // polling)?  A loaded machine slows the threads down but they still
+    // run; threads that all sleep with nobody to wake them do not.
+    double window_end = clock_seconds(CLOCK_MONOTONIC) + window, window_cpu = cpu_start;
     while (atomic_load(flag) < value) {
-        if (test_process_cpu() > cpu_end || clock_seconds(CLOCK_MONOTONIC) > wall_end)
+        double cpu = test_process_cpu();
+        if (cpu > cpu_end)
             return false;
-        nap(0.0005);
+        if (clock_seconds(CLOCK_MONOTONIC) > window_end) {
+            if (cpu - window_cpu < 0.02 * window)
+                return false;
+            window_end = clock_seconds(CLOCK_MONOTONIC) + window;
+            window_cpu = cpu;
+        }
+        nap(0.002);
     }
     return true;
 }

@@ -29,8 +29,8 @@ pid_t test_gettid(void);
 
 // Wait until *flag >= value.  Gives up when the process has used
 // test_patience(cpu_seconds) of processor time since the call (work done,
-// no progress), or after test_patience(hang_seconds) on the wall clock if
-// every thread sleeps (nothing runs, nothing will).  Returns whether it did.
+// no progress), or when for test_patience(hang_seconds) it used almost none
+// (every thread asleep: nothing runs, nothing will).  Returns whether it did.
 bool test_wait_for(atomic_int *flag, int value, double cpu_seconds, double hang_seconds);
 
 // Wait until the thread `tid` sleeps in the kernel (state S in /proc), for

@@ -61,7 +61,7 @@ static void readers_meet(bool writer_first)
                       atomic_load(&meet.inside));
         rw_write_unlock(&meet.lock);
     }
-    bool met = test_wait_for(&meet.together, READERS_TOGETHER, 2, 5);
+    bool met = test_wait_for(&meet.together, READERS_TOGETHER, 2, 2);
     int inside = atomic_load(&meet.inside);
     if (!met)
         atomic_store(&meet.together, -1000); // release the readers that are in
@@ -160,7 +160,7 @@ START_TEST(rw_writer_excludes)
         ck_assert_msg(test_wait_asleep(bank.tids[i], 2),
                       "a thread waiting for the write lock did not go to sleep within 2 s");
     rw_write_unlock(&bank.lock);
-    ck_assert_msg(test_wait_for(&bank.done, 4, 5, 10),
+    ck_assert_msg(test_wait_for(&bank.done, 4, 5, 2),
                   "only %d of 4 threads finished: expected all (a waiter never woken?)",
                   atomic_load(&bank.done));
     for (int i = 0; i < 4; i++)
@@ -271,7 +271,7 @@ START_TEST(rw_waiter_sleeps)
     test_settle(0.2);
     double used[2] = { test_thread_cpu(reader) - start[0], test_thread_cpu(writer) - start[1] };
     rw_write_unlock(&sleepers.lock);
-    bool finished = test_wait_for(&sleepers.done, 2, 2, 5);
+    bool finished = test_wait_for(&sleepers.done, 2, 2, 2);
     ck_assert_msg(used[0] < 0.05 * wall && used[1] < 0.05 * wall,
                   "waiting threads used %.0f%% (reader) and %.0f%% (writer) of a CPU while the "
                   "lock was held: expected under 5%% (they must sleep, not spin)",
@@ -372,7 +372,8 @@ enum { SHARERS = 4 };
 static struct {
     struct payload *object;
     long rounds;
-    atomic_int turn;       // whose final drop is next (relaxed: it orders nothing)
+    atomic_int turn;       // whose final drop is next, -1 until main has dropped its own
+                           // (relaxed: it orders nothing)
     atomic_long bad_reads;
 } share;
 
@@ -407,6 +408,7 @@ START_TEST(arc_shared_across_threads)
     // drop (by a thread) runs the destructor exactly once, and under TSan
     // every read happens before it.
     memset(&share, 0, sizeof share);
+    atomic_store(&share.turn, -1);
     atomic_store(&destroyed, 0);
     share.rounds = lk_scaled(20000, 20, 5);
     share.object = payload_new();
@@ -415,7 +417,10 @@ START_TEST(arc_shared_across_threads)
     pthread_t threads[SHARERS];
     for (int i = 0; i < SHARERS; i++)
         threads[i] = test_thread(share_worker, (void *)(intptr_t)i);
-    arc_drop(share.object); // the workers are the owners now
+    // The workers are the owners now; one of them, not this thread, drops
+    // last, so no join orders its reads before the destructor.
+    arc_drop(share.object);
+    atomic_store_explicit(&share.turn, 0, memory_order_relaxed);
     for (int i = 0; i < SHARERS; i++)
         pthread_join(threads[i], NULL);
     ck_assert_msg(atomic_load(&share.bad_reads) == 0,
