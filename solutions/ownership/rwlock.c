@@ -8,15 +8,20 @@
 
 // The state word: who is inside, and how many writers wait.
 //
-//   bits 0-15   readers inside
+//   bits 0-14   readers inside
+//   bit  15     SLEEPERS: someone may be asleep on the word
 //   bit  16     a writer inside
 //   bits 17-31  writers waiting (registered in rw_write_lock, not yet inside)
 //
 // One word, so a single compare-and-swap sees and changes all of it at
 // once: a reader can never slip in between "no writer" and "one reader more".
 // Everyone who waits sleeps on this same word (futex), with the value it saw.
+// A thread sets SLEEPERS before it sleeps, and an unlock makes the wake-up
+// system call only if it finds the bit set (and clears it): without waiters
+// the lock never enters the kernel.
 #define READER 1u
-#define READERS_MASK 0xffffu
+#define READERS_MASK 0x7fffu
+#define SLEEPERS (1u << 15)
 #define WRITER (1u << 16)
 #define WAITING_WRITER (1u << 17)
 
@@ -37,6 +42,29 @@ void rw_init(rw_lock_t *lock)
 // condition is the writer preference: without it a steady stream of
 // overlapping readers keeps the count above zero forever and a writer never
 // gets in (README.md#writer-starvation).
+// Sleep until the word may have changed from `state` (which does not allow
+// us in).  Sets SLEEPERS first, so that the unlock that lets us in knows to
+// wake us; the kernel then sleeps only while the word still holds exactly
+// what we left in it, so an unlock in between makes the call return at once
+// (no lost wake-up).  Returns the word's value to look at next.
+static unsigned sleep_on(rw_lock_t *lock, unsigned state)
+{
+    if ((state & SLEEPERS) == 0 &&
+        !lk_atomic_compare_exchange_strong_explicit(&lock->state, &state, state | SLEEPERS,
+                                                    memory_order_relaxed, memory_order_relaxed))
+        return state; // it changed meanwhile: decide again
+    lk_futex_wait(&lock->state, state | SLEEPERS);
+    return lk_atomic_load_explicit(&lock->state, memory_order_relaxed);
+}
+
+// Clear SLEEPERS and wake every sleeper, if the bit was set.
+static void wake_sleepers(rw_lock_t *lock)
+{
+    unsigned before = lk_atomic_fetch_and_explicit(&lock->state, ~SLEEPERS, memory_order_relaxed);
+    if (before & SLEEPERS)
+        lk_futex_wake(&lock->state, INT_MAX);
+}
+
 static bool reader_may_enter(unsigned state)
 {
     return (state & WRITER) == 0 && state < WAITING_WRITER &&
@@ -57,12 +85,8 @@ void rw_read_lock(rw_lock_t *lock)
                 return;
             continue;
         }
-        // Sleep while the word still holds what we saw: the kernel compares
-        // and sleeps in one step, so an unlock between our load and this
-        // call changes the word and the call returns at once (no lost
-        // wake-up).  Every unlock that could let us in wakes all sleepers.
-        lk_futex_wait(&lock->state, state);
-        state = lk_atomic_load_explicit(&lock->state, memory_order_relaxed);
+        // Every unlock that could let us in wakes all sleepers.
+        state = sleep_on(lock, state);
     }
 }
 
@@ -77,7 +101,7 @@ void rw_read_unlock(rw_lock_t *lock)
     // on the same word, so we cannot pick a writer: wake all, and whoever
     // cannot enter sleeps again.
     if ((before & READERS_MASK) == READER && before >= WAITING_WRITER)
-        lk_futex_wake(&lock->state, INT_MAX);
+        wake_sleepers(lock);
 }
 
 void rw_write_lock(rw_lock_t *lock)
@@ -102,8 +126,7 @@ void rw_write_lock(rw_lock_t *lock)
                 return;
             continue;
         }
-        lk_futex_wait(&lock->state, state);
-        state = lk_atomic_load_explicit(&lock->state, memory_order_relaxed);
+        state = sleep_on(lock, state);
     }
 }
 
@@ -115,10 +138,8 @@ void rw_write_unlock(rw_lock_t *lock)
         panic("rw_write_unlock: no writer holds the lock");
     // Wake everyone who might sleep: the next writer if one waits, else
     // every waiting reader (they may all enter together, so waking one
-    // would leave the others asleep with the lock free to them).  Waiting
-    // readers leave no mark in the word, so we cannot tell whether anyone
-    // sleeps: one system call per write unlock is the price of that.
-    lk_futex_wake(&lock->state, INT_MAX);
+    // would leave the others asleep with the lock free to them).
+    wake_sleepers(lock);
 }
 
 bool rw_try_read_lock(rw_lock_t *lock)

@@ -95,7 +95,7 @@ int main(void)
         pthread_join(t[i], NULL);
     for (int i = 0; i < READERS + WRITERS; i++)
         printf("  %-8s %s\n", i < READERS ? "reader" : "writer", rows[i]);
-    printf("  Readers overlap; a W column never has an r in it.\n\n");
+    printf("  Readers overlap each other; the writer is alone (a column at an edge may show both:\n  one let go and the other came in within those 10 ms).\n\n");
 
     printf("2. An immutable config shared by 3 threads: freed once, by whoever drops last\n");
     struct config *c = arc_new(sizeof *c, config_destroy);
