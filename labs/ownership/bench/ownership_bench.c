@@ -1,6 +1,6 @@
 // Benchmark: a read-mostly table behind a mutex, your readers-writer lock and glibc's, side by side.
 //
-// Each thread does OPS operations on a table of 64 longs: a read sums the
+// Each thread does OPS operations on a table of 512 longs: a read sums the
 // table, a write adds 1 to one entry.  A fraction of them (99%, 90%, 50%)
 // are reads.  Printed: operations per microsecond for each lock, and the
 // ratio to the mutex measured in the same run (higher is better).
@@ -12,7 +12,7 @@
 
 #include "ownership.h"
 
-enum { TABLE = 64, OPS = 200000 };
+enum { TABLE = 512, OPS = 100000 };
 
 enum lock_kind { MUTEX, RWLOCK, PTHREAD_RW, KINDS };
 static const char *kind_names[KINDS] = { "pthread mutex", "your rwlock", "pthread rwlock" };
