@@ -55,7 +55,7 @@ START_TEST(rw_try_write_excludes)
     pthread_t threads[4];
     for (int i = 0; i < 4; i++)
         threads[i] = test_thread(mix_worker, (void *)(intptr_t)i);
-    ck_assert_msg(test_wait_for(&mix.done, 4, 10, 2), "only %d of 4 threads finished",
+    ck_assert_msg(test_wait_for(&mix.done, 4, 10, 1), "only %d of 4 threads finished",
                   atomic_load(&mix.done));
     for (int i = 0; i < 4; i++)
         pthread_join(threads[i], NULL);
