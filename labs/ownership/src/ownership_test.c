@@ -1,0 +1,133 @@
+// Helpers for the ownership lab's tests (see ownership_test.h).
+#define _GNU_SOURCE
+#include "ownership_test.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "labkit_check.h"
+
+pthread_t test_thread(void *(*fn)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 1 << 20);
+    pthread_t thread;
+    int rc = pthread_create(&thread, &attr, fn, arg);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        fprintf(stderr, "test_thread: pthread_create: %s\n", strerror(rc));
+        abort();
+    }
+    return thread;
+}
+
+double test_patience(double seconds)
+{
+    const char *tool = lk_tool();
+    if (strcmp(tool, "memcheck") == 0)
+        return seconds * 10;
+    if (strcmp(tool, "tsan") == 0)
+        return seconds * 5;
+    if (strcmp(tool, "native") != 0)
+        return seconds * 3;
+    return seconds;
+}
+
+static double clock_seconds(clockid_t clock)
+{
+    struct timespec now;
+    if (clock_gettime(clock, &now) != 0)
+        return -1;
+    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+double test_process_cpu(void)
+{
+    return clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+double test_thread_cpu(pthread_t thread)
+{
+    clockid_t clock;
+    if (pthread_getcpuclockid(thread, &clock) != 0)
+        return -1;
+    return clock_seconds(clock);
+}
+
+pid_t test_gettid(void)
+{
+    return (pid_t)syscall(SYS_gettid);
+}
+
+static void nap(double seconds)
+{
+    struct timespec pause = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
+    while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+        ;
+}
+
+void test_settle(double seconds)
+{
+    nap(test_patience(seconds));
+}
+
+bool test_wait_for(atomic_int *flag, int value, double cpu_seconds, double hang_seconds)
+{
+    double cpu_start = test_process_cpu();
+    double cpu_end = cpu_start + test_patience(cpu_seconds);
+    double window = test_patience(hang_seconds);
+    // The hang check looks at processor time too: over each window of
+    // hang_seconds, did the process run at all (beyond this loop's own
+    // polling)?  A loaded machine slows the threads down but they still
+    // run; threads that all sleep with nobody to wake them do not.
+    double window_end = clock_seconds(CLOCK_MONOTONIC) + window, window_cpu = cpu_start;
+    while (atomic_load(flag) < value) {
+        double cpu = test_process_cpu();
+        if (cpu > cpu_end)
+            return false;
+        if (clock_seconds(CLOCK_MONOTONIC) > window_end) {
+            if (cpu - window_cpu < 0.02 * window)
+                return false;
+            window_end = clock_seconds(CLOCK_MONOTONIC) + window;
+            window_cpu = cpu;
+        }
+        nap(0.002);
+    }
+    return true;
+}
+
+// The state letter of /proc/self/task/TID/stat: after "(comm) ".
+static char thread_state(pid_t tid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    FILE *file = fopen(path, "r");
+    if (file == NULL)
+        return '?';
+    size_t got = fread(line, 1, sizeof line - 1, file);
+    fclose(file);
+    line[got] = '\0';
+    char *close = strrchr(line, ')');
+    return close != NULL && close[1] == ' ' ? close[2] : '?';
+}
+
+bool test_wait_asleep(pid_t tid, double seconds)
+{
+    double end = clock_seconds(CLOCK_MONOTONIC) + test_patience(seconds);
+    // Three readings in a row, so a thread caught in a page fault or a
+    // moment's preemption is not taken for asleep.
+    int asleep = 0;
+    while (asleep < 3) {
+        if (clock_seconds(CLOCK_MONOTONIC) > end)
+            return false;
+        asleep = thread_state(tid) == 'S' ? asleep + 1 : 0;
+        nap(0.002);
+    }
+    return true;
+}

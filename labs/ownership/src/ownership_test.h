@@ -1,0 +1,43 @@
+// Helpers for the ownership lab's tests: threads, CPU clocks, and waiting for a thread to sleep.
+//
+// A test must never hang, whatever the submission does: waits for threads
+// are bounded, and a bound that runs out fails the test with a message.
+// Progress is judged by processor time, not by the wall clock, so a loaded
+// machine slows a test down but does not fail it.
+#ifndef OWNERSHIP_TEST_H
+#define OWNERSHIP_TEST_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+// Start a thread with a small stack (the grader limits address space).
+pthread_t test_thread(void *(*fn)(void *), void *arg);
+
+// `seconds` scaled for the tool the test runs under.
+double test_patience(double seconds);
+
+// Processor time this process has used, in seconds.
+double test_process_cpu(void);
+
+// CPU time one thread has used so far, in seconds; -1 if it has ended.
+double test_thread_cpu(pthread_t thread);
+
+// The calling thread's kernel id (for test_wait_asleep).
+pid_t test_gettid(void);
+
+// Wait until *flag >= value.  Gives up when the process has used
+// test_patience(cpu_seconds) of processor time since the call (work done,
+// no progress), or when for test_patience(hang_seconds) it used almost none
+// (every thread asleep: nothing runs, nothing will).  Returns whether it did.
+bool test_wait_for(atomic_int *flag, int value, double cpu_seconds, double hang_seconds);
+
+// Wait until the thread `tid` sleeps in the kernel (state S in /proc), for
+// up to test_patience(seconds).  Returns whether it did.
+bool test_wait_asleep(pid_t tid, double seconds);
+
+// Sleep test_patience(seconds).
+void test_settle(double seconds);
+
+#endif
