@@ -79,10 +79,17 @@ static void explain_error(const struct reported *r, const struct job *j, const s
     if (k->found_exit && code == k->found_exit) {
         set_finding(k, tool_report(k, j->run_dir, files, nfiles), o);
     } else if (signo > 0) {
+        // The tool's report says where; without one, the last lines the test
+        // printed often say why (an abort() after the code's own message).
+        char *detail = tool_report(k, j->run_dir, files, nfiles);
+        char *tail = detail ? NULL : diagnose_tail(j->output_path, 8);
+        if (tail && *tail)
+            detail = xasprintf("the test's last output:\n%s", tail);
+        free(tail);
         verdict_set(o, VERDICT_CRASH,
                     xasprintf("crashed: %s%s%s", strsignal(signo), r->where[0] ? " after " : "",
                               r->where),
-                    tool_report(k, j->run_dir, files, nfiles));
+                    detail);
     } else if (strstr(r->message, "timeout")) {
         verdict_set(o, VERDICT_TIMEOUT, xstrdup("timed out (Check's own limit)"), NULL);
     } else if (code >= 0) {
