@@ -12,6 +12,7 @@ submission may still be running.
 usage: check_fixtures.py [--kit KIT] [--runs N] [--jobs J] LAB FIXTURE_DIR...
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -119,13 +120,22 @@ def main():
     parser.add_argument('--kit', default=KIT)
     parser.add_argument('--runs', type=int, default=1)
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
+    # Fixtures graded at once: a grade spends much of its time waiting (tool
+    # start-up, sleeping tests, timeouts), and the kit's verdicts must not
+    # depend on load anyway.
+    parser.add_argument('--parallel', type=int,
+                        default=int(os.environ.get('LABKIT_FIXTURE_PARALLEL', '2')))
     parser.add_argument('lab')
     parser.add_argument('fixtures', nargs='+')
     args = parser.parse_args()
+    work = [(f, attempt) for f in args.fixtures for attempt in range(args.runs)]
     all_problems = []
-    for fixture in args.fixtures:
-        for attempt in range(args.runs):
-            problems, seconds = check(args.kit, args.lab, fixture, args.jobs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+        futures = {pool.submit(check, args.kit, args.lab, f, args.jobs): (f, attempt)
+                   for f, attempt in work}
+        for future in concurrent.futures.as_completed(futures):
+            fixture, attempt = futures[future]
+            problems, seconds = future.result()
             tag = 'ok  ' if not problems else 'FAIL'
             print(f'{tag} {args.lab}/{os.path.basename(fixture.rstrip("/"))}'
                   f'{f" run {attempt + 1}" if args.runs > 1 else ""} ({seconds:.1f} s)', flush=True)
