@@ -3,6 +3,7 @@
 #include "grade.h"
 
 #include "diagnose.h"
+#include "guard.h"
 #include "sandbox.h"
 #include "symbols.h"
 
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,19 +34,11 @@ struct job {
     char *result_path;
     char *stacks_path;
     int no_aslr;
+    unsigned char key[GUARD_KEY_BYTES];   // the runner's proof of a pass
     struct sandbox_run run;
     struct sandbox_result result;
     int finished;
 };
-
-static int random_token(void)
-{
-    unsigned value = 0;
-    if (getrandom(&value, sizeof value, 0) != (ssize_t)sizeof value)
-        value = (unsigned)getpid();
-    // Avoid 0, 1 and the tools' own exit codes.
-    return 10 + (int)(value % 50);
-}
 
 static int tsan_needs_fixed_layout(void)
 {
@@ -70,6 +62,7 @@ static char **job_argv(const struct test_case *c, const struct job *j, const cha
         argv[n++] = xstrdup("--show-leak-kinds=definite,indirect");
         argv[n++] = xstrdup("--errors-for-leak-kinds=definite,indirect");
         argv[n++] = xstrdup("--fair-sched=yes");
+        argv[n++] = xstrdup("--vgdb=no");   // no FIFOs to remove under the seccomp filter
         argv[n++] = xstrdup("--num-callers=30");
         argv[n++] = xasprintf("--log-file=%s/valgrind.%%p.log", j->run_dir);
     }
@@ -87,8 +80,8 @@ static char **job_env(const struct manifest *m, const struct job *j, double time
     env[n++] = xstrdup("HOME=/tmp");
     env[n++] = xstrdup("TMPDIR=/tmp");
     env[n++] = xasprintf("LK_TOOL=%s", m->tools[j->tool].name);
-    env[n++] = xasprintf("LK_TOKEN=%d", random_token());
     env[n++] = xstrdup("LK_RESULT_FD=3");
+    env[n++] = guard_syscalls_env(m);
     // Check's own timeout is a backstop: the sandbox's, shorter, takes the stacks.
     env[n++] = xasprintf("LK_CASE_TIMEOUT=%.0f", timeout * 2 + 10);
     // Replaying one explore seed through the grader: LK_SEED=N labgrade ...
@@ -133,6 +126,9 @@ static int start_job(const struct manifest *m, const struct workdir *w, const st
         .stacks_path = j->tool == TOOL_MEMCHECK ? NULL : j->stacks_path,
         .no_aslr = j->no_aslr, .use_bwrap = opt->use_bwrap,
     };
+    guard_new_key(j->key);
+    spec.key = j->key;
+    spec.key_len = GUARD_KEY_BYTES;
     // TSan reserves terabytes of address space: only its resident size is watched.
     if (j->tool == TOOL_TSAN || strcmp(t->variant, "tsan") == 0)
         spec.memory_by_rss = 1;
@@ -144,11 +140,13 @@ static int start_job(const struct manifest *m, const struct workdir *w, const st
     return rc;
 }
 
-// The runner's line for this case: "LK1 \t case \t verdict \t file \t line \t message".
+// The runner's line for this case:
+// "LK2 \t case \t verdict \t file \t line \t message \t proof".
 struct reported {
     char verdict[16];
     char where[512];
     char message[16384];
+    char proof[80];
     int found;
 };
 
@@ -160,15 +158,16 @@ static void read_report(const char *path, const char *case_name, struct reported
         next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        char *fields[6] = {0};
+        char *fields[7] = {0};
         int n = 0;
-        for (char *f = line; f && n < 6; n++) {
+        for (char *f = line; f && n < 7; n++) {
             fields[n] = f;
-            f = n < 5 ? strchr(f, '\t') : NULL;
+            f = n < 6 ? strchr(f, '\t') : NULL;
             if (f)
                 *f++ = '\0';
         }
-        if (n == 6 && strcmp(fields[0], "LK1") == 0 && strcmp(fields[1], case_name) == 0) {
+        if (n == 7 && strcmp(fields[0], "LK2") == 0 && strcmp(fields[1], case_name) == 0) {
+            snprintf(r->proof, sizeof r->proof, "%s", fields[6]);
             snprintf(r->verdict, sizeof r->verdict, "%s", fields[2]);
             if (fields[3][0] && atoi(fields[4]) > 0)
                 snprintf(r->where, sizeof r->where, "%s:%s", path_base(fields[3]), fields[4]);
@@ -273,6 +272,8 @@ static void evaluate_job(const struct manifest *m, struct job *j, char **files, 
                         xasprintf("no result: the test runner ended (status %d) without "
                                   "reporting", WIFEXITED(res->status) ? WEXITSTATUS(res->status) : -1),
                         tail);
+    } else if (strcmp(r.verdict, "pass") == 0 && !guard_proof_ok(r.proof, j->key)) {
+        set_outcome(o, VERDICT_FAIL, xstrdup(guard_forged_message()), NULL);
     } else if (strcmp(r.verdict, "pass") == 0) {
         set_outcome(o, VERDICT_PASS, xstrdup("passed"), NULL);
     } else if (strcmp(r.verdict, "fail") == 0) {
@@ -521,6 +522,12 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
     struct buf warnings = {0}, errors = {0};
     int done_variants = 0;
     *broken = 0;
+    if (guard_check_sources(m, env, w, &errors) > 0) {
+        g->problem = xasprintf("Your code was not run: it does what a submission may not do to the "
+                               "tests or the tools.\n%s", buf_str(&errors));
+        buf_free(&errors);
+        return 1;
+    }
     for (int t = 0; t < m->tool_count; t++) {
         if (!(used & (1u << t)))
             continue;
@@ -552,7 +559,7 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
     if (g->problem)
         return strstr(g->problem, "lab file ") ? (buf_printf(err, "%s", g->problem), -1) : 1;
     struct buf problem = {0};
-    if (check_symbols(m, w, &problem) > 0) {
+    if (check_symbols(m, w, &problem) + guard_check_objects(m, w, &problem) > 0) {
         g->problem = xasprintf("Your code was not run: it breaks the lab's rules on what it may "
                                "call or define.\n%s", buf_str(&problem));
         buf_free(&problem);

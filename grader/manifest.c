@@ -274,6 +274,11 @@ static int parse_line(struct manifest *m, const struct line *l, struct buf *why)
         return parse_suite(m, l, why);
     if (strcmp(key, "tool") == 0)
         return parse_tool(m, l, why);
+    if (strcmp(key, "syscalls") == 0) {
+        for (int i = 1; i < l->count; i++)
+            list_add(&m->syscalls, &m->syscall_count, l->words[i]);
+        return 0;
+    }
     if (strcmp(key, "submit") == 0 || strcmp(key, "allow") == 0 || strcmp(key, "provide") == 0) {
         for (int i = 1; i < l->count; i++) {
             if (key[0] == 'p') {
@@ -434,6 +439,7 @@ void manifest_free(struct manifest *m)
     free_list(m->submit, m->submit_count);
     free_list(m->provide, m->provide_count);
     free_list(m->allow, m->allow_count);
+    free_list(m->syscalls, m->syscall_count);
     free(m->cflags);
     free(m->ldflags);
     for (int i = 0; i < m->tool_count; i++) {

@@ -49,6 +49,8 @@ struct manifest {
     long memory_mb;
     char **allow;
     int allow_count;
+    char **syscalls;    // system calls a test's process may make beyond the harness's
+    int syscall_count;
     struct suite *suites;
     int suite_count;
     struct test_case *cases;
