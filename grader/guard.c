@@ -413,7 +413,7 @@ static int run_preprocessor(const struct manifest *m, const struct build_env *en
                             const char *writable, const char *name, const char *mode, const char *out)
 {
     struct buf cmd = {0};
-    buf_printf(&cmd, "%s -std=gnu11 -I. %s %s %s -o /dev/null %s", env->cc,
+    buf_printf(&cmd, "%s -std=gnu11 -I. %s %s %s %s", env->cc,
                env->check_cflags ? env->check_cflags : "", m->cflags ? m->cflags : "", mode, name);
     char *argv[64];
     int n = 0;
