@@ -186,7 +186,7 @@ static int report(struct buf *problem, struct buf *seen, const char *file, int l
     char *key = xasprintf("\n%s:%d:%s\n", file, line, word);
     int fresh = !strstr(buf_str(seen), key);
     if (fresh) {
-        buf_puts(seen, key + 1);
+        buf_puts(seen, key);
         buf_printf(problem, "  %s:%d: `%s` %s\n", file, line, word, reason);
     }
     free(key);
@@ -276,18 +276,10 @@ static int scan_raw(const char *path, const char *name, struct buf *problem, str
         if (*p == '\n')
             line++;
         else if (strncmp(p, "LK_TOOL", 7) == 0 || strncmp(p, "LK_EXPLORE", 10) == 0 ||
-                 strncmp(p, "TSAN_OPTIONS", 12) == 0 || strncmp(p, "valgrind/", 9) == 0 ||
-                 strncmp(p, "sanitizer/", 10) == 0)
+                 strncmp(p, "TSAN_OPTIONS", 12) == 0)
             found += report(problem, seen, name, line,
-                            strncmp(p, "valgrind/", 9) == 0    ? "valgrind/"
-                            : strncmp(p, "sanitizer/", 10) == 0 ? "sanitizer/"
-                            : strncmp(p, "LK_TOOL", 7) == 0     ? "LK_TOOL"
-                            : strncmp(p, "LK_EXPLORE", 10) == 0 ? "LK_EXPLORE"
-                                                                 : "TSAN_OPTIONS",
-                            strncmp(p, "valgrind/", 9) == 0 || strncmp(p, "sanitizer/", 10) == 0
-                                ? "names a tool's own header; only the lab's headers and the C "
-                                  "library's may be included"
-                                : rule_reason(RULE_DETECT));
+                            p[1] == 'S' ? "TSAN_OPTIONS" : p[3] == 'T' ? "LK_TOOL" : "LK_EXPLORE",
+                            rule_reason(RULE_DETECT));
     }
     blank_text(text);
     line = 1;
@@ -392,9 +384,11 @@ static int check_dependencies(const char *deps_path, const char *name, const cha
             p++;
         } else if (isspace((unsigned char)*p)) {
             if (word.len && strcmp(word.data, name) != 0 && !allowed_dependency(word.data, student_dir)) {
-                buf_printf(problem, "  %s includes %s, which is neither one of the lab's headers nor "
-                                    "a system header (a submission may include only those)\n",
-                           name, word.data);
+                int tool = strstr(word.data, "/valgrind/") || strstr(word.data, "/sanitizer/");
+                buf_printf(problem, "  %s includes %s, %s (a submission may include only the lab's "
+                                    "headers and the C library's)\n",
+                           name, word.data,
+                           tool ? "a checking tool's own header" : "which is not one of the lab's headers");
                 found++;
             }
             buf_free(&word);
@@ -510,6 +504,7 @@ static int scan_instructions(char *text, const char *name, struct buf *problem, 
         // "/path/file.c:12" (possibly "... (discriminator 1)") sets the place.
         char *colon = strrchr(line, ':');
         if (line[0] == '/' && colon && isdigit((unsigned char)colon[1])) {
+            *colon = '\0';
             snprintf(where, sizeof where, "%s:%d", path_base(line), atoi(colon + 1));
             continue;
         }
@@ -538,7 +533,7 @@ static int scan_instructions(char *text, const char *name, struct buf *problem, 
             snprintf(key, sizeof key, "%s %s", where[0] ? where : name, what);
             if (!strstr(buf_str(seen), key)) {
                 buf_printf(seen, "%s\n", key);
-                buf_printf(problem, "  %s: %s in the machine code%s\n", where[0] ? where : name, what,
+                buf_printf(problem, "  %s: the machine code holds %s%s\n", where[0] ? where : name, what,
                            strncmp(what, "a system", 8) == 0
                                ? ": a submission makes system calls through the C library only"
                                : "");
