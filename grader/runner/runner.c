@@ -124,7 +124,17 @@ static void runner_seccomp_prepare(const char *lab_syscalls, const char *tool)
     // Threads, but no new processes unless the lab allows fork.  clone3's
     // flags are out of the filter's reach: it fails, and glibc falls back
     // to clone.
-    if (forks)
+    // The explore tool (labs/common/lk_explore.c) runs each seed in a child
+    // it forks, watches through a pipe and kills when it hangs.
+    int explore = strcmp(tool, "explore") == 0;
+    if (explore) {
+        static const char *const needs[] = {"pipe2", "poll", "ppoll", "prctl", "kill", "wait4", NULL};
+        for (int i = 0; needs[i]; i++)
+            filter_allow(needs[i]);
+        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+                         SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+    }
+    if (forks || explore)
         filter_allow("clone");
     else
         seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
