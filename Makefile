@@ -5,7 +5,7 @@ LAB ?= malloc
 SUBMISSION ?= starter/$(LAB)
 ARGS ?=
 DIST ?= dist
-PACKAGES := gcc clang make pkg-config check valgrind gdb bubblewrap python3 \
+PACKAGES := gcc clang make pkg-config check valgrind gdb bubblewrap python3 libseccomp-dev \
             python3-jsonschema python3-yaml pandoc graphviz zip unzip patch
 
 ifneq ($(V),1)

@@ -27,7 +27,6 @@
 #include <pthread.h>
 #include <errno.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +35,20 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <unistd.h>
+
+#if __has_include(<seccomp.h>)
+#include <seccomp.h>
+// Weak: a test binary that a lab's own Makefile builds (run by hand, never
+// graded) links without libseccomp; the grader links it, and a graded run
+// without the filter fails every case.
+#pragma weak seccomp_api_set
+#pragma weak seccomp_init
+#pragma weak seccomp_rule_add
+#pragma weak seccomp_load
+#pragma weak seccomp_syscall_resolve_name
+#pragma weak seccomp_syscall_resolve_num_arch
+#define HAVE_SECCOMP 1
+#endif
 
 enum { RESULT_FD = 3, KEY_FD = 4, KEY_BYTES = 16, DONE_BYTES = 16, MAX_CASES = 512 };
 // Exit codes of a test process the runner ends itself.
@@ -90,8 +103,10 @@ static const char *const base_syscalls[] = {
     "clock_gettime", "gettimeofday", "sched_getaffinity", "getrandom", "timer_create",
     "timer_settime", "timer_gettime", "timer_delete", NULL,
 };
-static scmp_filter_ctx filter;
 static int filter_fd = -1;
+
+#ifdef HAVE_SECCOMP
+static scmp_filter_ctx filter;
 
 static int filter_allow(const char *name)
 {
@@ -104,6 +119,8 @@ static int filter_allow(const char *name)
 // Build the filter in the parent: a test's process only loads it.
 static void runner_seccomp_prepare(const char *lab_syscalls, const char *tool)
 {
+    if (!seccomp_init)
+        return;
     // Load with prctl(), not seccomp(2): Valgrind does not know the latter.
     seccomp_api_set(1);
     filter = seccomp_init(SCMP_ACT_TRAP);
@@ -159,6 +176,30 @@ static const char *runner_seccomp_name(int nr)
     return name;
 }
 
+static int runner_seccomp_load(void)
+{
+    return filter && seccomp_load(filter) == 0 ? 0 : -1;
+}
+#else
+static void runner_seccomp_prepare(const char *lab_syscalls, const char *tool)
+{
+    (void)lab_syscalls;
+    (void)tool;
+}
+
+static const char *runner_seccomp_name(int nr)
+{
+    static char name[64];
+    snprintf(name, sizeof name, "system call %d", nr);
+    return name;
+}
+
+static int runner_seccomp_load(void)
+{
+    return -1;
+}
+#endif
+
 static void on_refused_syscall(int signo, siginfo_t *info, void *context)
 {
     (void)signo;
@@ -189,7 +230,7 @@ static void prepare_tsan(void)
             __sanitizer_set_report_fd((void *)(long)fd);
     }
     char where[256];
-    __sanitizer_symbolize_pc((void *)runner_seccomp_prepare, "%F %L", where, sizeof where);
+    __sanitizer_symbolize_pc((void *)prepare_tsan, "%F %L", where, sizeof where);
 }
 #endif
 
@@ -203,7 +244,7 @@ static void runner_seccomp_install(int record_fd)
     struct sigaction action = {.sa_sigaction = on_refused_syscall, .sa_flags = SA_SIGINFO};
     sigemptyset(&action.sa_mask);
     sigaction(SIGSYS, &action, NULL);
-    if (!filter || seccomp_load(filter) != 0) {
+    if (runner_seccomp_load() != 0) {
         write_all(record_fd, "L", 1);
         _exit(FILTER_EXIT);
     }
