@@ -127,7 +127,8 @@ struct rule {
 };
 
 static const struct rule rules[] = {
-    {"no_sanitize", 1, RULE_SWITCH},
+    {"no_sanitize", 0, RULE_SWITCH},
+    {"no_sanitize_", 1, RULE_SWITCH},
     {"disable_sanitizer_instrumentation", 0, RULE_SWITCH},
     {"no_address_safety_analysis", 0, RULE_SWITCH},
     {"__tsan_", 1, RULE_INTERFACE},
@@ -262,13 +263,21 @@ static void blank_text(char *text)
     }
 }
 
-// The submitted file as written: directives (#if __has_feature ...,
-// #include <valgrind/...>) and names, before any macro hides them.
+// The submitted file as written: directives (#if __has_feature ...) and
+// names, before any macro hides them.
 static int scan_raw(const char *path, const char *name, struct buf *problem, struct buf *seen)
 {
     char *text = file_read(path, 8u << 20, NULL, NULL);
     if (!text)
         return 0;
+    int found = guard_scan_text(text, name, problem, seen);
+    free(text);
+    return found;
+}
+
+int guard_scan_text(const char *source, const char *name, struct buf *problem, struct buf *seen)
+{
+    char *text = xstrdup(source);
     int found = 0;
     // The tool settings' names inside strings (getenv("LK_TOOL")).
     int line = 1;

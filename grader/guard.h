@@ -37,6 +37,12 @@ int guard_prepare_student_dir(const struct manifest *m, const struct workdir *w,
 int guard_check_sources(const struct manifest *m, const struct build_env *env, const struct workdir *w,
                         struct buf *problem);
 
+// Scan one source text as written (comments and literals do not count) for
+// tool switches, tool detection and stack reads; findings go to `problem`
+// as "name:line: ..." lines, once per line and word (`seen` remembers them).
+// Returns the number of new findings.
+int guard_scan_text(const char *text, const char *name, struct buf *problem, struct buf *seen);
+
 // Scan the submitted native objects' machine code for system-call
 // instructions and Valgrind client requests.  Returns the number of problems.
 int guard_check_objects(const struct manifest *m, const struct workdir *w, struct buf *problem);
