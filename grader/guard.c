@@ -289,6 +289,9 @@ int guard_scan_text(const char *source, const char *name, struct buf *problem, s
             found += report(problem, seen, name, line,
                             p[1] == 'S' ? "TSAN_OPTIONS" : p[3] == 'T' ? "LK_TOOL" : "LK_EXPLORE",
                             rule_reason(RULE_DETECT));
+        // __attribute__((optimize("no-sanitize=thread"))) and the like.
+        else if (strncmp(p, "no-sanitize", 11) == 0)
+            found += report(problem, seen, name, line, "no-sanitize", rule_reason(RULE_SWITCH));
     }
     blank_text(text);
     line = 1;

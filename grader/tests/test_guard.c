@@ -41,15 +41,17 @@ START_TEST(scan_finds_tool_switches_with_their_line)
                      "#endif\n"
                      "void g(void) { __tsan_acquire(0); VALGRIND_DISABLE_ERROR_REPORTING; }\n"
                      "const char *t(void) { return getenv(\"LK_TOOL\"); }\n"
-                     "void *h(void) { return __builtin_return_address(0); }\n",
+                     "void *h(void) { return __builtin_return_address(0); }\n"
+                     "__attribute__((optimize(\"no-sanitize=thread\"))) void k(void);\n",
                      &out);
-    ck_assert_int_eq(found, 6);
+    ck_assert_int_eq(found, 7);
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:2: `no_sanitize`"));
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:3: `__SANITIZE_THREAD__`"));
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:5: `__tsan_acquire`"));
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:5: `VALGRIND_DISABLE_ERROR_REPORTING`"));
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:6: `LK_TOOL`"));
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:7: `__builtin_return_address`"));
+    ck_assert_ptr_nonnull(strstr(out.data, "toy.c:8: `no-sanitize`"));
     buf_free(&out);
 }
 END_TEST
