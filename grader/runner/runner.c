@@ -116,6 +116,35 @@ static int filter_allow(const char *name)
     return seccomp_rule_add(filter, SCMP_ACT_ALLOW, nr, 0);
 }
 
+// What a tool needs beyond the base: see each line.  Threads always, new
+// processes only for a lab that allows fork and for explore.
+static void allow_tool_needs(const char *tool, int forks)
+{
+    // The explore tool (labs/common/lk_explore.c) runs each seed in a child
+    // it forks, watches through a pipe and kills when it hangs.
+    int explore = strcmp(tool, "explore") == 0;
+    if (explore) {
+        static const char *const needs[] = {"pipe2", "poll", "ppoll", "prctl", "kill", "wait4",
+                                             "getppid", NULL};
+        for (int i = 0; needs[i]; i++)
+            filter_allow(needs[i]);
+        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+                         SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+    }
+    if (forks || explore)
+        filter_allow("clone");
+    else
+        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+    // clone3's flags are out of the filter's reach: it fails, and glibc
+    // falls back to clone.
+    seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    if (strcmp(tool, "memcheck") == 0)
+        filter_allow("rt_sigtimedwait");   // Valgrind's own scheduler
+    if (strcmp(tool, "tsan") == 0)         // isatty() on its report file
+        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
+}
+
 // Build the filter in the parent: a test's process only loads it.
 static void runner_seccomp_prepare(const char *lab_syscalls, const char *tool)
 {
@@ -141,30 +170,7 @@ static void runner_seccomp_prepare(const char *lab_syscalls, const char *tool)
             fprintf(stderr, "labkit: lab.conf names an unknown system call '%s'\n", name);
     }
     free(list);
-    // Threads, but no new processes unless the lab allows fork.  clone3's
-    // flags are out of the filter's reach: it fails, and glibc falls back
-    // to clone.
-    // The explore tool (labs/common/lk_explore.c) runs each seed in a child
-    // it forks, watches through a pipe and kills when it hangs.
-    int explore = strcmp(tool, "explore") == 0;
-    if (explore) {
-        static const char *const needs[] = {"pipe2", "poll", "ppoll", "prctl", "kill", "wait4",
-                                             "getppid", NULL};
-        for (int i = 0; needs[i]; i++)
-            filter_allow(needs[i]);
-        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-                         SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
-    }
-    if (forks || explore)
-        filter_allow("clone");
-    else
-        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
-    seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    if (strcmp(tool, "memcheck") == 0)
-        filter_allow("rt_sigtimedwait");   // Valgrind's own scheduler
-    if (strcmp(tool, "tsan") == 0)         // isatty() on its report file
-        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
+    allow_tool_needs(tool, forks);
 }
 
 static const char *runner_seccomp_name(int nr)
