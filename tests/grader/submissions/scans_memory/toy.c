@@ -24,7 +24,7 @@ static void forge(void)
     char here = 0;
     const char *p = &here;
     // Upward to the environment strings at the top of the stack.
-    while (!starts_with(p, "LK_TOOL=") && !starts_with(p, "PATH=/usr/local/bin"))
+    while (!starts_with(p, "PATH=/usr/local/bin"))
         p++;
     while (p[-1] != '\0' || p[-2] != '\0')   // back to the first string
         p--;
