@@ -9,7 +9,7 @@ TASK ?=
 DIST ?= dist
 # The grading service `make autograder` builds for: gradescope or autolab.
 TARGET ?= gradescope
-PACKAGES := gcc clang make pkg-config check valgrind gdb bubblewrap python3 \
+PACKAGES := gcc clang make pkg-config check valgrind gdb bubblewrap python3 libseccomp-dev \
             python3-jsonschema python3-yaml pandoc graphviz zip unzip patch gnuplot-nox netcat-openbsd
 
 ifneq ($(V),1)

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "build.h"
 
+#include "guard.h"
 #include "sandbox.h"
 
 #include <stdio.h>
@@ -181,7 +182,7 @@ int build_prepare(const struct manifest *m, const struct build_env *env, const c
         if (rc != 0)
             return -1;
     }
-    return 0;
+    return guard_prepare_student_dir(m, w, problem) == 0 ? 0 : -1;
 }
 
 static void add_words(char ***argv, int *count, const char *text)
@@ -292,14 +293,15 @@ static int explain_undefined(const struct manifest *m, const char *linker, struc
 }
 
 // Compile or link in the sandbox; returns 0 when the command succeeded.
-static int run_compiler(const struct build_env *env, const struct workdir *w, char **argv,
-                        const char *writable, const char *log, char **output)
+// `cwd` is the folder it sees (NULL: w->src).
+static int run_compiler(const struct build_env *env, const struct workdir *w, const char *cwd,
+                        char **argv, const char *writable, const char *log, char **output)
 {
     char *env_vars[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "TMPDIR=/tmp", NULL};
-    const char *ro[] = {w->src, NULL};
+    const char *ro[] = {cwd ? cwd : w->src, NULL};
     const char *rw[] = {writable, NULL};
     struct sandbox_spec spec = {
-        .argv = argv, .env = env_vars, .cwd = w->src, .read_only = ro, .writable = rw,
+        .argv = argv, .env = env_vars, .cwd = ro[0], .read_only = ro, .writable = rw,
         .wall_seconds = 120, .cpu_seconds = 120, .memory_mb = 2048, .memory_by_rss = 1,
         .output_keep = COMPILER_OUTPUT_KEEP, .output_max = 16 << 20, .output_path = log,
         .use_bwrap = env->use_bwrap,
@@ -399,11 +401,13 @@ static int link_suite(const struct manifest *m, const struct build_env *env, con
         free(object);
     }
     add_words(&argv, &n, env->check_libs);
+    // The runner refers to libseccomp weakly (see runner.c): keep it linked.
+    add_words(&argv, &n, "-Wl,--push-state,--no-as-needed -lseccomp -Wl,--pop-state");
     add_words(&argv, &n, m->ldflags);
     char *log_name = xasprintf("link-%s-%s.txt", variant, m->suites[suite_index].name);
     char *log = path_join(w->results, log_name);
     char *output = NULL;
-    int rc = run_compiler(env, w, argv, dir, log, &output);
+    int rc = run_compiler(env, w, NULL, argv, dir, log, &output);
     if (rc != 0) {
         struct buf missing = {0};
         int others = explain_undefined(m, output, &missing);
@@ -448,7 +452,11 @@ enum build_status build_variant(const struct manifest *m, const struct build_env
         char *log_name = xasprintf("compile-%s-%s.txt", variant, sources[i].name);
         char *log = path_join(w->results, log_name);
         char *output = NULL;
-        if (run_compiler(env, w, argv, dir, log, &output) != 0) {
+        // A submitted file is compiled where only it and the lab's headers are.
+        char *student_dir = sources[i].submitted ? guard_student_dir(w) : NULL;
+        int rc = run_compiler(env, w, student_dir, argv, dir, log, &output);
+        free(student_dir);
+        if (rc != 0) {
             buf_printf(errors, "%s%s does not compile:\n", sources[i].submitted ? "" : "lab file ",
                        sources[i].name);
             summarize_compiler(output, 0, 5, errors);

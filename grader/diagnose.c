@@ -71,8 +71,10 @@ static void put_frame(struct buf *out, const char *line)
             // An absolute path into the grader's build: keep the file name.
             size_t token = strcspn(p, " :");
             const char *inside = NULL;
-            for (const char *q = strstr(p, "/src/"); q && q < p + token; q = strstr(q + 1, "/src/"))
-                inside = q + 5;
+            // The lab's files build in src/, the submitted ones in student/.
+            for (const char *dir = "/src/"; dir; dir = strcmp(dir, "/src/") == 0 ? "/student/" : NULL)
+                for (const char *q = strstr(p, dir); q && q < p + token; q = strstr(q + 1, dir))
+                    inside = q + strlen(dir);
             if (inside) {
                 p = inside;
                 continue;

@@ -3,6 +3,7 @@
 #include "grade.h"
 
 #include "diagnose.h"
+#include "guard.h"
 #include "select.h"
 #include "sandbox.h"
 #include "symbols.h"
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,15 +40,6 @@ const char *run_verdict_name(const struct tool *t, enum verdict v)
 }
 
 
-static int random_token(void)
-{
-    unsigned value = 0;
-    if (getrandom(&value, sizeof value, 0) != (ssize_t)sizeof value)
-        value = (unsigned)getpid();
-    // Avoid 0, 1 and the tools' own exit codes.
-    return 10 + (int)(value % 50);
-}
-
 static int tsan_needs_fixed_layout(void)
 {
     // gcc 12 / clang 14 TSan cannot map its shadow when the kernel randomises
@@ -69,8 +60,8 @@ static char **job_env(const struct manifest *m, const struct job *j, double time
     env[n++] = xstrdup("LC_ALL=C");
     env[n++] = xstrdup("HOME=/tmp");
     env[n++] = xstrdup("TMPDIR=/tmp");
-    env[n++] = xasprintf("LK_TOKEN=%d", random_token());
     env[n++] = xstrdup("LK_RESULT_FD=3");
+    env[n++] = guard_syscalls_env(m);
     // Check's own timeout is a backstop: the sandbox's, shorter, takes the stacks.
     env[n++] = xasprintf("LK_CASE_TIMEOUT=%.0f", timeout * 2 + 10);
     // Replaying one explore seed through the grader: LK_SEED=N labgrade ...
@@ -107,6 +98,11 @@ static int start_job(const struct manifest *m, const struct workdir *w, const st
         .stacks_path = t->kind->flags & TOOL_NO_STACKS ? NULL : j->stacks_path,
         .no_aslr = j->no_aslr, .use_bwrap = opt->use_bwrap,
     };
+    // The runner proves a pass with this key, which it reads only after the
+    // test's process has ended.
+    guard_new_key(j->key);
+    spec.key = j->key;
+    spec.key_len = GUARD_KEY_BYTES;
     int rc = sandbox_start(&spec, &j->run);
     tool_free_strings(argv);
     tool_free_strings(env);
@@ -350,7 +346,7 @@ static int check_symbols(const struct manifest *m, const struct workdir *w, stru
             continue;
         char *source = path_join(w->src, m->submit[i]);
         problems += symbols_check(source, &object, &submission, &provided, &reserved, m->allow,
-                                  m->allow_count, problem);
+                                  m->allow_count, m->deny, m->deny_count, problem);
         free(source);
         symbols_free(&object);
     }
@@ -391,6 +387,12 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
     struct buf warnings = {0}, errors = {0};
     int done_variants = 0, lab_broken = 0;
     *broken = 0;
+    if (guard_check_sources(m, env, w, &errors) > 0) {
+        g->problem = xasprintf("Your code was not run: it does what a submission may not do to the "
+                               "tests or the tools.\n%s", buf_str(&errors));
+        buf_free(&errors);
+        return 1;
+    }
     for (int t = 0; t < m->tool_count; t++) {
         if (!(used & (1u << t)))
             continue;
@@ -430,7 +432,7 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
     if (g->problem)
         return 1;
     struct buf problem = {0};
-    if (check_symbols(m, w, &problem) > 0) {
+    if (check_symbols(m, w, &problem) + guard_check_objects(m, w, &problem) > 0) {
         char *allowed = allowed_calls(m);
         g->problem = xasprintf("Your code was not run: it breaks the lab's rules on what it may "
                                "call or define, so every case scores 0.\n%s"

@@ -294,6 +294,25 @@ static int parse_allow(struct manifest *m, const struct line *l, struct buf *why
     return 0;
 }
 
+// syscalls NAME...: system calls a test's process may make beyond the harness's.
+static int parse_syscalls(struct manifest *m, const struct line *l, struct buf *why)
+{
+    (void)why;
+    for (int i = 1; i < l->count; i++)
+        list_add(&m->syscalls, &m->syscall_count, l->words[i]);
+    return 0;
+}
+
+// deny SYMBOL...: the lab's own functions a submission may not call (its
+// driver's and tests' hooks), although the lab's files define them.
+static int parse_deny(struct manifest *m, const struct line *l, struct buf *why)
+{
+    (void)why;
+    for (int i = 1; i < l->count; i++)
+        list_add(&m->deny, &m->deny_count, l->words[i]);
+    return 0;
+}
+
 static int parse_provide(struct manifest *m, const struct line *l, struct buf *why)
 {
     for (int i = 1; i < l->count; i++)
@@ -355,6 +374,8 @@ static const struct directive {
     {"submit", 0, parse_submit, 0, 0},
     {"provide", 0, parse_provide, 0, 0},
     {"allow", 0, parse_allow, 0, 0},
+    {"deny", 0, parse_deny, 0, 0},
+    {"syscalls", 0, parse_syscalls, 0, 0},
     {"tools", 1, parse_default_tools, 0, 0},
     {"tool", 0, parse_tool, 0, 0},
     {"timeout", 1, parse_timeout, 0, 0},
@@ -502,6 +523,8 @@ void manifest_free(struct manifest *m)
     free_list(m->submit, m->submit_count);
     free_list(m->provide, m->provide_count);
     free_list(m->allow, m->allow_count);
+    free_list(m->deny, m->deny_count);
+    free_list(m->syscalls, m->syscall_count);
     free(m->cflags);
     free(m->ldflags);
     for (int i = 0; i < m->tool_count; i++) {

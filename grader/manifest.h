@@ -57,6 +57,10 @@ struct manifest {
     long memory_mb;
     char **allow;
     int allow_count;
+    char **deny;        // lab symbols a submission may not use (driver and test hooks)
+    int deny_count;
+    char **syscalls;    // system calls a test's process may make beyond the harness's
+    int syscall_count;
     struct suite *suites;
     int suite_count;
     struct test_case *cases;

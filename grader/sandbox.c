@@ -13,6 +13,8 @@
 #define _GNU_SOURCE
 #include "sandbox.h"
 
+#include "guard.h"
+
 #include "util.h"
 
 #include <dirent.h>
@@ -311,7 +313,8 @@ static void exec_command(const struct sandbox_spec *spec, int out_fd, int result
         dup2(res, 3);
     else
         close(3);
-    for (int fd = 4; fd < 1024; fd++)
+    guard_key_on_fd4(spec->key, spec->key_len);
+    for (int fd = 5; fd < 1024; fd++)
         close(fd);
     // Allocate before the limits: a sanitized grader's allocator maps big areas.
     char **argv = spec->use_bwrap ? bwrap_argv(spec) : spec->argv;

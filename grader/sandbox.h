@@ -19,6 +19,8 @@ struct sandbox_spec {
     long output_max;          // the command is killed past this many bytes
     const char *output_path;
     const char *result_path;  // what it writes on fd 3 is kept here (NULL: no fd 3)
+    const unsigned char *key; // readable on fd 4 from a pipe (NULL: no fd 4)
+    int key_len;
     const char *stacks_path;  // on timeout, every thread's stack (gdb) goes here
     int no_aslr;              // run with address randomisation off
     int use_bwrap;            // run inside bubblewrap

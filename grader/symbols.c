@@ -175,11 +175,21 @@ static int source_line(const char *path, const char *name)
 
 int symbols_check(const char *file, const struct symbols *object, const struct symbols *submission,
                   const struct symbols *provided, const struct symbols *reserved,
-                  char **allow, int allow_count, struct buf *why)
+                  char **allow, int allow_count, char **deny, int deny_count, struct buf *why)
 {
     int problems = 0;
     for (int i = 0; i < object->undefined_count; i++) {
         const char *name = object->undefined[i];
+        if (matches_any(deny, deny_count, name)) {
+            int line = source_line(file, name);
+            if (line > 0)
+                buf_printf(why, "%s:%d: ", path_base(file), line);
+            else
+                buf_printf(why, "%s ", path_base(file));
+            buf_printf(why, "uses `%s`, which the lab keeps for its own driver and tests\n", name);
+            problems++;
+            continue;
+        }
         if (compiler_symbol(name) || symbols_has(submission->defined, submission->defined_count, name) ||
             symbols_has(provided->defined, provided->defined_count, name) ||
             matches_any(allow, allow_count, name))

@@ -29,6 +29,7 @@ int symbols_has(char **names, int count, const char *name);
 // Returns the number of violations, each described on a line of `why`.
 int symbols_check(const char *file, const struct symbols *object, const struct symbols *submission,
                   const struct symbols *provided, const struct symbols *reserved,
-                  char **allow, int allow_count, struct buf *why);
+                  char **allow, int allow_count, char **deny, int deny_count,
+                  struct buf *why);
 
 #endif

@@ -18,7 +18,7 @@ enum { LOG_MAX = 1 << 20 };
 static const char *const memcheck_prefix[] = {
     "valgrind", "--tool=memcheck", "--error-exitcode={exit}", "--leak-check=full",
     "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
-    "--fair-sched=yes", "--num-callers=30", "--log-file={log}/valgrind.%p.log", NULL,
+    "--fair-sched=yes", "--vgdb=no", "--num-callers=30", "--log-file={log}/valgrind.%p.log", NULL,
 };
 static const char *const memcheck_failures[] = {
     "### unhandled dwarf2", "Valgrind: FATAL", "valgrind: failed to start",

@@ -12,11 +12,13 @@
 #include <string.h>
 #include <sys/wait.h>
 
-// The runner's line for this case: "LK1 \t case \t verdict \t file \t line \t message".
+// The runner's line for this case:
+// "LK2 \t case \t verdict \t file \t line \t message \t proof".
 struct reported {
     char verdict[16];
     char where[512];
     char message[16384];
+    char proof[80];
     int found;
 };
 
@@ -28,15 +30,16 @@ static void read_report(const char *path, const char *case_name, struct reported
         next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        char *fields[6] = {0};
+        char *fields[7] = {0};
         int n = 0;
-        for (char *f = line; f && n < 6; n++) {
+        for (char *f = line; f && n < 7; n++) {
             fields[n] = f;
-            f = n < 5 ? strchr(f, '\t') : NULL;
+            f = n < 6 ? strchr(f, '\t') : NULL;
             if (f)
                 *f++ = '\0';
         }
-        if (n == 6 && strcmp(fields[0], "LK1") == 0 && strcmp(fields[1], case_name) == 0) {
+        if (n == 7 && strcmp(fields[0], "LK2") == 0 && strcmp(fields[1], case_name) == 0) {
+            snprintf(r->proof, sizeof r->proof, "%s", fields[6]);
             snprintf(r->verdict, sizeof r->verdict, "%s", fields[2]);
             if (fields[3][0] && atoi(fields[4]) > 0)
                 snprintf(r->where, sizeof r->where, "%s:%s", path_base(fields[3]), fields[4]);
@@ -199,6 +202,8 @@ void verdict_evaluate(const struct manifest *m, const struct workdir *w, struct 
                     xasprintf("printed more than %d MiB; stopped", RUN_OUTPUT_MAX >> 20), NULL);
     } else if (!r.found) {
         explain_silence(m, w, j, o);
+    } else if (strcmp(r.verdict, "pass") == 0 && !guard_proof_ok(r.proof, j->key)) {
+        verdict_set(o, VERDICT_FAIL, xstrdup(guard_forged_message()), NULL);
     } else if (strcmp(r.verdict, "pass") == 0) {
         verdict_set(o, VERDICT_PASS, xstrdup("passed"), NULL);
     } else if (strcmp(r.verdict, "fail") == 0) {

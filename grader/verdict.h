@@ -4,6 +4,7 @@
 
 #include "build.h"
 #include "grade.h"
+#include "guard.h"
 #include "sandbox.h"
 
 // What a run may print: kept, and the most before it is stopped.
@@ -18,6 +19,7 @@ struct job {
     char *result_path;
     char *stacks_path;
     int no_aslr;
+    unsigned char key[GUARD_KEY_BYTES];   // the runner's proof of a pass
     struct sandbox_run run;
     struct sandbox_result result;
     int finished;

@@ -1,37 +1,78 @@
 // The test runner: main() for every lab's Check test binary.
 //
 // Run by the grader, it runs exactly one test case (argv[1]) in Check's fork
-// mode and reports the result on a pipe the grader passed as LK_RESULT_FD,
-// one line per test:
+// mode and reports the result on fd 3, one line per test:
 //
-//     LK1 <tab> case <tab> pass|fail|error <tab> file <tab> line <tab> message
+//     LK2 <tab> case <tab> pass|fail|error <tab> file <tab> line <tab> message <tab> proof
 //
-// Two things keep a submission from faking a pass.  The result pipe is closed
-// in every forked test process (pthread_atfork), so only this parent, which
-// never runs student code, can write to it.  And a test passes only if its
-// process exits with a token the grader chose (LK_TOKEN), which the checked
-// teardown does after the test body returns: a test that calls exit(0) or
-// _exit(0) half way through is an "early exit", and Valgrind's and TSan's own
-// exit codes replace the token when they found something.
+// Why a submission cannot fake a pass (docs/instructor.md has the whole
+// threat model):
+// - fd 3 (results) and fd 4 (the grader's 128-bit key) are closed in every
+//   forked test process before any lab or student code runs, and the key is
+//   read from its pipe only after the test's process has ended: it is never in
+//   the memory of a process that runs student code.  A pass line carries the
+//   key as its proof; the grader treats a pass without it as forged.
+// - The test's process must end through the checked teardown, after the body
+//   really returned (runner_body marks it; the teardown checks the mark and
+//   that Check called it), and the teardown writes a 128-bit completion value
+//   on a pipe read by this parent.  The value is kept as two random halves, so
+//   no scan of memory finds it by value; an exit code alone proves nothing.
+// - A seccomp filter limits the test's process to the system calls the
+//   harness, the tool and the lab's manifest (`syscalls`) need; any other
+//   call ends it with a verdict that names the call.
 #define _GNU_SOURCE
 #include "labkit_check.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
-enum { DEFAULT_TOKEN = 83, MAX_CASES = 512 };
+#if __has_include(<seccomp.h>)
+#include <seccomp.h>
+// Weak: a test binary that a lab's own Makefile builds (run by hand, never
+// graded) links without libseccomp; the grader links it, and a graded run
+// without the filter fails every case.
+#pragma weak seccomp_api_set
+#pragma weak seccomp_init
+#pragma weak seccomp_rule_add
+#pragma weak seccomp_load
+#pragma weak seccomp_syscall_resolve_name
+#pragma weak seccomp_syscall_resolve_num_arch
+#define HAVE_SECCOMP 1
+#endif
 
-static int exit_token = DEFAULT_TOKEN;
+enum { RESULT_FD = 3, KEY_FD = 4, KEY_BYTES = 16, DONE_BYTES = 16, MAX_CASES = 512 };
+// Exit codes of a test process the runner ends itself.
+enum { FORGED_EXIT = 120, SYSCALL_EXIT = 121, FILTER_EXIT = 122 };
+
+static int exit_token = 83;
 static int result_fd = -1;
+static int key_fd = -1;
+static int done_pipe[2] = {-1, -1};   // test process -> this parent: how it ended
+static unsigned char done_a[DONE_BYTES], done_b[DONE_BYTES];   // the value is a ^ b
+static uint64_t body_key;             // body_mark == body_key ^ BODY_DONE: the body returned
+static volatile uint64_t body_mark;
+static void *setup_caller;
 static int forking = 1;
+static int graded;
 static double case_timeout = 30.0;
 static void (*lab_setup)(void);
 static void (*lab_teardown)(void);
 static const char *case_names[MAX_CASES];
+static const TTest *case_tests[MAX_CASES];
+static TTest case_wrappers[MAX_CASES];
 static int case_count;
+
+#define BODY_DONE 0x6c6b626f6479646fULL
 
 void lk_set_fixture(void (*setup)(void), void (*teardown)(void))
 {
@@ -39,23 +80,243 @@ void lk_set_fixture(void (*setup)(void), void (*teardown)(void))
     lab_teardown = teardown;
 }
 
-// Checked setup: runs in the test's process before the body.
+static void write_all(int fd, const void *data, size_t size)
+{
+    const char *p = data;
+    while (size > 0) {
+        ssize_t n = write(fd, p, size);
+        if (n <= 0)
+            return;
+        p += n;
+        size -= (size_t)n;
+    }
+}
+
+// ---- The system-call filter of a test's process ----------------------------
+
+// What the harness, glibc (threads, stdio, malloc) and the tools need.
+static const char *const base_syscalls[] = {
+    "read", "write", "close", "fstat", "newfstatat", "lseek", "brk", "mmap", "munmap",
+    "mremap", "mprotect", "madvise", "futex", "rt_sigreturn", "rt_sigprocmask",
+    "rt_sigaction", "sigaltstack", "set_robust_list", "rseq", "exit", "exit_group",
+    "getpid", "gettid", "tgkill", "sched_yield", "nanosleep", "clock_nanosleep",
+    "clock_gettime", "gettimeofday", "sched_getaffinity", "getrandom", "timer_create",
+    "timer_settime", "timer_gettime", "timer_delete", NULL,
+};
+static int filter_fd = -1;
+
+#ifdef HAVE_SECCOMP
+static scmp_filter_ctx filter;
+
+static int filter_allow(const char *name)
+{
+    int nr = seccomp_syscall_resolve_name(name);
+    if (nr == __NR_SCMP_ERROR)
+        return -1;
+    return seccomp_rule_add(filter, SCMP_ACT_ALLOW, nr, 0);
+}
+
+// What a tool needs beyond the base: see each line.  Threads always, new
+// processes only for a lab that allows fork and for explore.
+static void allow_tool_needs(const char *tool, int forks)
+{
+    // The explore tool (labs/common/lk_explore.c) runs each seed in a child
+    // it forks, watches through a pipe and kills when it hangs.
+    int explore = strcmp(tool, "explore") == 0;
+    if (explore) {
+        static const char *const needs[] = {"pipe2", "poll", "ppoll", "prctl", "kill", "wait4",
+                                             "getppid", NULL};
+        for (int i = 0; needs[i]; i++)
+            filter_allow(needs[i]);
+        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+                         SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+    }
+    if (forks || explore)
+        filter_allow("clone");
+    else
+        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+    // clone3's flags are out of the filter's reach: it fails, and glibc
+    // falls back to clone.
+    seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+    if (strcmp(tool, "memcheck") == 0)
+        filter_allow("rt_sigtimedwait");   // Valgrind's own scheduler
+    if (strcmp(tool, "asan") == 0) {
+        // AddressSanitizer opens its log and reads the binary's symbols only
+        // when it reports, after the filter is on.
+        static const char *const needs[] = {"open", "openat", "readlink", "readlinkat", "ioctl",
+                                             "fstat", "newfstatat", "lseek", "pread64",
+                                             "getdents64", "prctl", "fcntl", NULL};
+        for (int i = 0; needs[i]; i++)
+            filter_allow(needs[i]);
+    }
+    if (strcmp(tool, "tsan") == 0)         // isatty() on its report file
+        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
+}
+
+// Build the filter in the parent: a test's process only loads it.
+static void runner_seccomp_prepare(const char *lab_syscalls, const char *tool)
+{
+    if (!seccomp_init)
+        return;
+    // Load with prctl(), not seccomp(2): Valgrind does not know the latter.
+    seccomp_api_set(1);
+    filter = seccomp_init(SCMP_ACT_TRAP);
+    if (!filter)
+        return;
+    for (int i = 0; base_syscalls[i]; i++)
+        filter_allow(base_syscalls[i]);
+    int forks = 0;
+    char *list = strdup(lab_syscalls ? lab_syscalls : "");
+    for (char *save = NULL, *name = strtok_r(list, " ,", &save); name;
+         name = strtok_r(NULL, " ,", &save)) {
+        if (strcmp(name, "fork") == 0 || strcmp(name, "clone") == 0)
+            forks = 1;
+        if (strcmp(name, "openat") == 0)   // files are opened for reading only
+            seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+                             SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+        else if (filter_allow(name) != 0)
+            fprintf(stderr, "labkit: lab.conf names an unknown system call '%s'\n", name);
+    }
+    free(list);
+    allow_tool_needs(tool, forks);
+}
+
+static const char *runner_seccomp_name(int nr)
+{
+    static char name[64];
+    char *known = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+    snprintf(name, sizeof name, "%s", known ? known : "an unknown call");
+    free(known);
+    return name;
+}
+
+static int runner_seccomp_load(void)
+{
+    return filter && seccomp_load(filter) == 0 ? 0 : -1;
+}
+#else
+static void runner_seccomp_prepare(const char *lab_syscalls, const char *tool)
+{
+    (void)lab_syscalls;
+    (void)tool;
+}
+
+static const char *runner_seccomp_name(int nr)
+{
+    static char name[64];
+    snprintf(name, sizeof name, "system call %d", nr);
+    return name;
+}
+
+static int runner_seccomp_load(void)
+{
+    return -1;
+}
+#endif
+
+static void on_refused_syscall(int signo, siginfo_t *info, void *context)
+{
+    (void)signo;
+    (void)context;
+    unsigned char record[1 + sizeof(int)];
+    record[0] = 'S';
+    memcpy(record + 1, &info->si_syscall, sizeof(int));
+    write_all(filter_fd, record, sizeof record);
+    _exit(SYSCALL_EXIT);
+}
+
+#ifdef __SANITIZE_THREAD__
+void __sanitizer_set_report_fd(void *fd);
+void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t size);
+
+// TSan opens its log and reads the program's symbols when it first reports;
+// do both now, while files may still be opened.
+static void prepare_tsan(void)
+{
+    const char *options = getenv("TSAN_OPTIONS");
+    const char *path = options ? strstr(options, "log_path=") : NULL;
+    if (path) {
+        char name[4096];
+        path += strlen("log_path=");
+        snprintf(name, sizeof name, "%.*s.%d", (int)strcspn(path, " :"), path, (int)getpid());
+        int fd = open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd >= 0)
+            __sanitizer_set_report_fd((void *)(long)fd);
+    }
+    char where[256];
+    __sanitizer_symbolize_pc((void *)prepare_tsan, "%F %L", where, sizeof where);
+}
+#endif
+
+// In the test's process, before any lab or student code.
+static void runner_seccomp_install(int record_fd)
+{
+#ifdef __SANITIZE_THREAD__
+    prepare_tsan();
+#endif
+    filter_fd = record_fd;
+    struct sigaction action = {.sa_sigaction = on_refused_syscall, .sa_flags = SA_SIGINFO};
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGSYS, &action, NULL);
+    if (runner_seccomp_load() != 0) {
+        write_all(record_fd, "L", 1);
+        _exit(FILTER_EXIT);
+    }
+}
+
+// Checked setup: runs in the test's process before the body.  The seccomp
+// filter goes on first, so lab setup code that calls the submission is
+// filtered too.
 static void runner_setup(void)
 {
+    setup_caller = __builtin_return_address(0);
+    body_mark = 0;
+    if (graded && forking)
+        runner_seccomp_install(done_pipe[1]);
     if (lab_setup)
         lab_setup();
 }
 
-// Checked teardown: runs only when the body returned normally, so the token
-// exit below is the proof that the test ran to its end.
+// The test's body, wrapped: the mark after it says the body returned.
+static void runner_body(int i)
+{
+    const char *name = tcase_name();
+    for (int k = 0; k < case_count; k++)
+        if (name && strcmp(case_names[k], name) == 0) {
+            body_mark = 0;
+            case_tests[k]->fn(i);
+            body_mark = body_key ^ BODY_DONE;
+            return;
+        }
+}
+
+// Checked teardown: Check calls it when the body returned.  Called any other
+// way (through a computed address, from the body), it ends the process as a
+// forgery.
 static void runner_teardown(void)
 {
+    char *caller = __builtin_return_address(0);
+    long distance = caller - (char *)setup_caller;
+    int genuine = body_mark == (body_key ^ BODY_DONE) && setup_caller &&
+                  distance > -4096 && distance < 4096;
+    body_mark = 0;
+    if (!forking)
+        return;
+    if (!genuine) {
+        write_all(done_pipe[1], "F", 1);
+        _exit(FORGED_EXIT);
+    }
     if (lab_teardown)
         lab_teardown();
-    if (forking) {
-        fflush(NULL);
-        exit(exit_token);
-    }
+    unsigned char record[1 + DONE_BYTES];
+    record[0] = 'D';
+    for (int k = 0; k < DONE_BYTES; k++)
+        record[1 + k] = done_a[k] ^ done_b[k];
+    write_all(done_pipe[1], record, sizeof record);
+    memset(record, 0, sizeof record);
+    fflush(NULL);
+    exit(exit_token);
 }
 
 void lk_add(Suite *suite, const char *name, const TTest *test)
@@ -64,13 +325,17 @@ void lk_add(Suite *suite, const char *name, const TTest *test)
         fprintf(stderr, "labkit: more than %d test cases in one suite\n", MAX_CASES);
         abort();
     }
-    case_names[case_count++] = name;
+    case_names[case_count] = name;
+    case_tests[case_count] = test;
+    TTest *wrapped = &case_wrappers[case_count++];
+    *wrapped = *test;
+    wrapped->fn = runner_body;
     TCase *tc = tcase_create(name);
     tcase_add_checked_fixture(tc, runner_setup, runner_teardown);
     if (forking)
-        tcase_add_exit_test(tc, test, exit_token);
+        tcase_add_exit_test(tc, wrapped, exit_token);
     else
-        tcase_add_test(tc, test);
+        tcase_add_test(tc, wrapped);
     tcase_set_timeout(tc, case_timeout);
     suite_add_tcase(suite, tc);
 }
@@ -93,29 +358,57 @@ long lk_scaled(long n, long memcheck_divisor, long tsan_divisor)
     return n / divisor > 0 ? n / divisor : 1;
 }
 
-static void close_result_fd_in_child(void)
+// In every forked test process, before anything else runs: the grader's
+// descriptors and the parent's end of the completion pipe go away.
+static void close_in_child(void)
 {
     if (result_fd >= 0)
         close(result_fd);
-    result_fd = -1;
+    if (key_fd >= 0)
+        close(key_fd);
+    if (done_pipe[0] >= 0)
+        close(done_pipe[0]);
+    result_fd = key_fd = done_pipe[0] = -1;
 }
 
-// Take the grader's settings out of the environment, so a test's process
-// does not inherit them as plain variables.
+static void random_bytes(void *out, size_t size)
+{
+    if (getrandom(out, size, 0) != (ssize_t)size) {
+        fprintf(stderr, "labkit: no random numbers: cannot run graded tests\n");
+        exit(2);
+    }
+}
+
 static void read_settings(void)
 {
     const char *value = getenv("CK_FORK");
     forking = !(value && strcmp(value, "no") == 0);
-    if ((value = getenv("LK_TOKEN")) != NULL)
-        exit_token = atoi(value);
-    if ((value = getenv("LK_RESULT_FD")) != NULL)
-        result_fd = atoi(value);
     if ((value = getenv("LK_CASE_TIMEOUT")) != NULL && atof(value) > 0)
         case_timeout = atof(value);
-    unsetenv("LK_TOKEN");
+    // Graded: the grader opened fd 3 (results) and fd 4 (the key).
+    graded = getenv("LK_RESULT_FD") != NULL && fcntl(RESULT_FD, F_GETFD) >= 0 &&
+             fcntl(KEY_FD, F_GETFD) >= 0;
+    if (graded) {
+        result_fd = RESULT_FD;
+        key_fd = KEY_FD;
+        fcntl(result_fd, F_SETFD, FD_CLOEXEC);
+        fcntl(key_fd, F_SETFD, FD_CLOEXEC);
+        runner_seccomp_prepare(getenv("LK_SYSCALLS"), lk_tool());
+    }
     unsetenv("LK_RESULT_FD");
-    if (result_fd >= 0)
-        pthread_atfork(NULL, NULL, close_result_fd_in_child);
+    unsetenv("LK_SYSCALLS");
+    unsigned char token;
+    random_bytes(&token, 1);
+    exit_token = 10 + token % 50;   // not 0, 1 or a tool's exit code
+    random_bytes(done_a, sizeof done_a);
+    random_bytes(done_b, sizeof done_b);
+    random_bytes(&body_key, sizeof body_key);
+    if (pipe2(done_pipe, O_CLOEXEC) != 0) {
+        perror("labkit: pipe");
+        exit(2);
+    }
+    fcntl(done_pipe[0], F_SETFL, O_NONBLOCK);
+    pthread_atfork(NULL, NULL, close_in_child);
 }
 
 // Write `text` on one line: tabs become spaces, and newlines the ASCII unit
@@ -139,23 +432,74 @@ static const char *verdict(int rtype)
     }
 }
 
+// How the test's process ended, from what it wrote on the completion pipe:
+// NULL when its teardown completed it, otherwise why the run is a failure.
+// `*overrides` says the reason replaces Check's own (a refused system call,
+// a forgery) rather than only refusing a pass.
+static const char *judge_completion(char *why, size_t size, int *overrides)
+{
+    *overrides = 1;
+    unsigned char record[64];
+    ssize_t n = read(done_pipe[0], record, sizeof record);
+    if (n == 1 + DONE_BYTES && record[0] == 'D') {
+        int same = 1;
+        for (int k = 0; k < DONE_BYTES; k++)
+            same &= (record[1 + k] ^ done_a[k]) == done_b[k];
+        if (same)
+            return NULL;
+    }
+    if (n >= 5 && record[0] == 'S') {
+        int nr;
+        memcpy(&nr, record + 1, sizeof nr);
+        snprintf(why, size, "the submission made a system call this lab does not allow: %s",
+                 runner_seccomp_name(nr));
+        return why;
+    }
+    if (n >= 1 && record[0] == 'L')
+        return "the grader could not install its system-call filter: no test can run here";
+    if (n >= 1 && record[0] == 'F')
+        return "forged pass: the runner's teardown was called before the test's body "
+               "returned (a call through a computed address); the case fails";
+    *overrides = n > 0;
+    return "forged pass: the test's process ended with the exit code of a pass but without "
+           "the runner's checked teardown; the case fails";
+}
+
 static void report_results(SRunner *runner)
 {
+    unsigned char key[KEY_BYTES];
+    int have_key = read(key_fd, key, sizeof key) == (ssize_t)sizeof key;
+    close(key_fd);
     FILE *out = fdopen(result_fd, "w");
     if (!out)
         return;
     TestResult **results = srunner_results(runner);
     int count = srunner_ntests_run(runner);
+    char why[256];
+    int overrides;
+    const char *broken = judge_completion(why, sizeof why, &overrides);
     for (int i = 0; i < count; i++) {
         TestResult *r = results[i];
-        fputs("LK1\t", out);
+        const char *v = verdict(tr_rtype(r));
+        const char *message = tr_msg(r);
+        // A syscall refused or a forgery explains a failure better than
+        // Check's "early exit"; a pass needs the completion record.
+        if (broken && (strcmp(v, "pass") == 0 || overrides)) {
+            v = "fail";
+            message = broken;
+        }
+        fputs("LK2\t", out);
         put_field(out, tr_tcname(r));
-        fprintf(out, "\t%s\t", verdict(tr_rtype(r)));
-        put_field(out, tr_lfile(r) ? tr_lfile(r) : "");
-        fprintf(out, "\t%d\t", tr_lno(r));
-        put_field(out, tr_msg(r));
+        fprintf(out, "\t%s\t", v);
+        put_field(out, message == broken ? "" : tr_lfile(r) ? tr_lfile(r) : "");
+        fprintf(out, "\t%d\t", message == broken ? 0 : tr_lno(r));
+        put_field(out, message);
+        fputc('\t', out);
+        for (int k = 0; strcmp(v, "pass") == 0 && have_key && k < KEY_BYTES; k++)
+            fprintf(out, "%02x", key[k]);
         fputc('\n', out);
     }
+    memset(key, 0, sizeof key);
     free(results);
     fclose(out);
 }
@@ -181,10 +525,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (graded && !only) {
+        fprintf(stderr, "%s: a graded run needs one case name\n", argv[0]);
+        return 2;
+    }
     SRunner *runner = srunner_create(suite);
-    srunner_run(runner, NULL, only, result_fd >= 0 ? CK_SILENT : CK_NORMAL);
+    srunner_run(runner, NULL, only, graded ? CK_SILENT : CK_NORMAL);
+    close(done_pipe[1]);
     int failed = srunner_ntests_failed(runner);
-    if (result_fd >= 0)
+    if (graded)
         report_results(runner);
     srunner_free(runner);
     return failed == 0 ? 0 : 1;

@@ -151,7 +151,7 @@ START_TEST(symbol_policy_catches_forbidden_calls_and_definitions)
                     &object);
     char *allow[] = {"print*"};
     struct buf why = {0};
-    int problems = symbols_check("x.c", &object, &object, &none, &reserved, allow, 1, &why);
+    int problems = symbols_check("x.c", &object, &object, &none, &reserved, allow, 1, NULL, 0, &why);
     const char *text = buf_str(&why);
     ck_assert_msg(problems == 4, "expected 4 problems, got %d:\n%s", problems, text);
     ck_assert_msg(strstr(text, "x.c uses `malloc`"), "%s", text);
@@ -177,8 +177,27 @@ START_TEST(symbol_policy_accepts_a_clean_object)
     provided.defined_count = 1;
     char *allow[] = {"memset"};
     struct buf why = {0};
-    int problems = symbols_check("mm.c", &object, &object, &provided, &reserved, allow, 1, &why);
+    int problems = symbols_check("mm.c", &object, &object, &provided, &reserved, allow, 1, NULL, 0, &why);
     ck_assert_msg(problems == 0, "%s", buf_str(&why));
+    symbols_free(&object);
+    buf_free(&why);
+}
+END_TEST
+
+START_TEST(symbols_refuse_a_denied_lab_function)
+{
+    // A lab function the manifest denies is refused although the lab defines it.
+    struct symbols object, provided = {0}, reserved = {0};
+    compile_symbols("void mem_reset_brk(void);\nvoid *mem_sbrk(long);\n"
+                    "int mm_init(void) { mem_reset_brk(); return mem_sbrk(16) != 0; }\n", &object);
+    provided.defined = (char *[]){"mem_sbrk", "mem_reset_brk"};
+    provided.defined_count = 2;
+    char *deny[] = {"mem_reset*"};
+    struct buf why = {0};
+    int problems = symbols_check("mm.c", &object, &object, &provided, &reserved, NULL, 0, deny, 1, &why);
+    ck_assert_int_eq(problems, 1);
+    ck_assert_msg(strstr(buf_str(&why), "uses `mem_reset_brk`, which the lab keeps"), "%s",
+                  buf_str(&why));
     symbols_free(&object);
     buf_free(&why);
 }
@@ -241,6 +260,7 @@ int main(void)
     tcase_add_test(tc, xml_text_is_escaped);
     tcase_add_test(tc, symbol_policy_catches_forbidden_calls_and_definitions);
     tcase_add_test(tc, symbol_policy_accepts_a_clean_object);
+    tcase_add_test(tc, symbols_refuse_a_denied_lab_function);
     tcase_add_test(tc, symbols_reject_a_file_that_is_not_elf);
     tcase_add_test(tc, thread_dump_shows_where_each_thread_waits);
     suite_add_tcase(s, tc);
