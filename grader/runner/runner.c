@@ -124,8 +124,10 @@ static void allow_tool_needs(const char *tool, int forks)
     // it forks, watches through a pipe and kills when it hangs.
     int explore = strcmp(tool, "explore") == 0;
     if (explore) {
+        // It pins a run to one CPU and budgets a search by processor time.
         static const char *const needs[] = {"pipe2", "poll", "ppoll", "prctl", "kill", "wait4",
-                                             "getppid", NULL};
+                                             "getppid", "sched_setaffinity", "getcpu",
+                                             "getrusage", NULL};
         for (int i = 0; needs[i]; i++)
             filter_allow(needs[i]);
         seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
