@@ -36,6 +36,17 @@ void tw_register(struct tw_thread *self)
     atomic_store(&self->tid, (int)syscall(SYS_gettid));
 }
 
+void tw_watch_pthread(struct tw_thread *watch, pthread_t thread)
+{
+    if (pthread_getcpuclockid(thread, &watch->clock) != 0) {
+        atomic_store(&watch->tid, 0);
+        return;
+    }
+    // A thread's CPU clock id encodes its kernel id: ~tid << 3 | 6
+    // (Linux's CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED, see clock_getcpuclockid).
+    atomic_store(&watch->tid, (int)~((int)watch->clock >> 3));
+}
+
 // The first word of a small /proc file of the thread, or "" if it has none.
 static bool read_task_file(int tid, const char *name, char *buf, size_t size)
 {
@@ -78,6 +89,16 @@ double tw_cpu(const struct tw_thread *thread)
     return (double)used.tv_sec + (double)used.tv_nsec / 1e9;
 }
 
+long tw_sleeps(const struct tw_thread *thread)
+{
+    int tid = atomic_load(&thread->tid);
+    char text[2048];
+    if (tid == 0 || !read_task_file(tid, "status", text, sizeof text))
+        return -1;
+    const char *field = strstr(text, "\nvoluntary_ctxt_switches:");
+    return field ? strtol(field + strlen("\nvoluntary_ctxt_switches:"), NULL, 10) : -1;
+}
+
 // Sum of the threads' processor time, each thread's last known figure kept
 // in last[] (a thread that has exited keeps the figure it had).
 static double total_cpu(const struct tw_wait *wait, double *last)
@@ -109,6 +130,8 @@ enum tw_outcome tw_wait(struct tw_wait *wait)
     int quiet_polls = 0, before_done = atomic_load(wait->done);
     long quiet_wakes = 0;
     for (;;) {
+        if (wait->poll)
+            wait->poll(wait->poll_arg);
         int done = atomic_load(wait->done);
         double cpu = total_cpu(wait, last);
         wait->cpu_used = cpu - start;

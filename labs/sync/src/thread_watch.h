@@ -11,6 +11,7 @@
 #ifndef THREAD_WATCH_H
 #define THREAD_WATCH_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
@@ -24,6 +25,9 @@ struct tw_thread {
 
 void tw_register(struct tw_thread *self);
 
+// Watch a thread from outside, by its handle (it need not register).
+void tw_watch_pthread(struct tw_thread *watch, pthread_t thread);
+
 enum tw_state {
     TW_UNKNOWN, // not registered yet
     TW_RUNNING, // running or runnable (or in a system call other than a futex wait)
@@ -33,8 +37,14 @@ enum tw_state {
 
 enum tw_state tw_state(const struct tw_thread *thread);
 
-// Processor time the thread has used, in seconds (its last figure once gone).
+// Processor time the thread has used, in seconds; -1 once it is gone.
 double tw_cpu(const struct tw_thread *thread);
+
+// How many times the thread has gone to sleep of its own accord (a futex
+// wait, a nanosleep, a blocking read), from the kernel's count of voluntary
+// context switches; -1 once it is gone.  A thread that spins, even with
+// sched_yield, does not add to it.
+long tw_sleeps(const struct tw_thread *thread);
 
 // What tw_wait() saw.
 enum tw_outcome {
@@ -50,6 +60,8 @@ struct tw_wait {
     int count;
     double cpu_budget;         // seconds of their processor time, already scaled
     atomic_long *wakes;        // optional: a waker's round counter (see below)
+    void (*poll)(void *arg);   // optional: called before each look at *done
+    void *poll_arg;
     double cpu_used;           // out: their processor time during the wait
 };
 
