@@ -9,22 +9,9 @@
 #include "labkit_check.h"
 #include "lk_sched.h"
 #include "sync.h"
+#include "sync_test.h"
 
 #ifdef LK_EXPLORE
-
-// As in the public suite: seeds 1-50 under each strategy.
-static const struct lk_explore_opts explore_opts = {
-    .seeds = 50, .strategies = LK_RANDOM | LK_PCT, .step_budget = 20000, .pct_depth = 3
-};
-
-static void explore(const char *name, void (*scenario)(void *))
-{
-    char *report = NULL;
-    int failed = lk_explore(name, scenario, NULL, &explore_opts, &report);
-    ck_assert_msg(failed == 0, "%d of %d forced schedules failed: expected none.\n%s", failed,
-                  2 * explore_opts.seeds, report ? report : "");
-    free(report);
-}
 
 struct explore_scene {
     sync_mutex_t mutex;
@@ -97,7 +84,7 @@ START_TEST(explore_cond_broadcast)
 {
     // Forced schedules: two threads wait for a flag, a third sets it and
     // broadcasts; on every seed both waiters wake.
-    explore("cond_broadcast", explore_broadcast_scenario);
+    sync_explore("cond_broadcast", explore_broadcast_scenario);
 }
 END_TEST
 
@@ -139,7 +126,7 @@ START_TEST(explore_cond_turns)
 {
     // Forced schedules: two threads take two turns each, waking each other
     // through one condition variable; on every seed no wake-up is lost.
-    explore("cond_turns", explore_turns_scenario);
+    sync_explore("cond_turns", explore_turns_scenario);
 }
 END_TEST
 
@@ -173,7 +160,7 @@ START_TEST(explore_sem)
 {
     // Forced schedules: two threads wait on a semaphore at 0 while two
     // post; on every seed both waiters get through and the count ends at 0.
-    explore("sem", explore_sem_scenario);
+    sync_explore("sem", explore_sem_scenario);
 }
 END_TEST
 
@@ -226,7 +213,7 @@ START_TEST(explore_buffer)
 {
     // Forced schedules: a producer puts 3 items through a 1-slot buffer to
     // two consumers; on every seed each item arrives once, nobody is stuck.
-    explore("buffer", explore_buffer_scenario);
+    sync_explore("buffer", explore_buffer_scenario);
 }
 END_TEST
 #endif

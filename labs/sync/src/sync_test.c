@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "labkit_check.h"
+#include "lk_sched.h"
 
 // The nudger running now, if any: its rounds tell crew waits that a waker
 // is still at work.
@@ -297,4 +298,16 @@ void contention_check(struct crew *crew, int threads)
     ck_assert_msg(contention.counter.value == threads * contention.rounds,
                   "counter: expected %ld, got %ld (increments lost to overlapping threads)",
                   threads * contention.rounds, contention.counter.value);
+}
+
+void sync_explore(const char *name, void (*scenario)(void *))
+{
+    static const struct lk_explore_opts opts = {
+        .seeds = 50, .strategies = LK_RANDOM | LK_PCT, .step_budget = 20000, .pct_depth = 3
+    };
+    char *report = NULL;
+    int failed = lk_explore(name, scenario, NULL, &opts, &report);
+    ck_assert_msg(failed == 0, "%d of %d forced schedules failed: expected none.\n%s", failed,
+                  2 * opts.seeds, report ? report : "");
+    free(report);
 }

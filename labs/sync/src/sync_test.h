@@ -143,6 +143,13 @@ struct nudger {
 void nudger_start(struct nudger *nudger, sync_cond_t *first, sync_cond_t *second);
 void nudger_stop(struct nudger *nudger);
 
+// Run a forced-schedule scenario (lk_sched.h) on seeds 1-50 under each
+// strategy, random and PCT (depth 3), at most 20000 scheduling points a
+// run, and fail the test with the scheduler's report if any run fails.  A
+// seed fixes the schedule, so a broken primitive that fails on some of
+// these seeds fails on every run of the test, not just sometimes.
+void sync_explore(const char *name, void (*scenario)(void *));
+
 // `seconds` scaled for the tool the test runs under (TSan and Valgrind
 // are several times slower than a native run): budgets of processor time.
 double test_patience(double seconds);

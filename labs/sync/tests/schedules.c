@@ -10,24 +10,9 @@
 #include "labkit_check.h"
 #include "lk_sched.h"
 #include "sync.h"
+#include "sync_test.h"
 
 #ifdef LK_EXPLORE
-
-// Every scenario runs seeds 1-50 under each strategy, a millisecond or two
-// each.  A seed fixes the schedule, so a broken primitive that fails on
-// some of these seeds fails on every run of the test, not just sometimes.
-static const struct lk_explore_opts explore_opts = {
-    .seeds = 50, .strategies = LK_RANDOM | LK_PCT, .step_budget = 20000, .pct_depth = 3
-};
-
-static void explore(const char *name, void (*scenario)(void *))
-{
-    char *report = NULL;
-    int failed = lk_explore(name, scenario, NULL, &explore_opts, &report);
-    ck_assert_msg(failed == 0, "%d of %d forced schedules failed: expected none.\n%s", failed,
-                  2 * explore_opts.seeds, report ? report : "");
-    free(report);
-}
 
 // A critical section the scheduler can interrupt: `inside` goes through the
 // layer, so every schedule can try to run another thread in the middle.
@@ -100,7 +85,7 @@ START_TEST(explore_spin_excludes)
 {
     // Forced schedules: 3 threads take the spinlock twice each; on every
     // seed no two are ever inside at once.
-    explore("spin_excludes", explore_spin_scenario);
+    sync_explore("spin_excludes", explore_spin_scenario);
 }
 END_TEST
 
@@ -108,7 +93,7 @@ START_TEST(explore_mutex_excludes)
 {
     // Forced schedules: 3 threads take the mutex twice each; on every seed
     // no two are inside at once and no waiter sleeps forever.
-    explore("mutex_excludes", explore_mutex_scenario);
+    sync_explore("mutex_excludes", explore_mutex_scenario);
 }
 END_TEST
 
@@ -172,7 +157,7 @@ START_TEST(explore_cond_signal)
     // Forced schedules: two threads take turns through one condition
     // variable, each signalling the other after its move; on every seed
     // every signal wakes its waiter (no lost wake-up, no deadlock).
-    explore("cond_signal", explore_cond_scenario);
+    sync_explore("cond_signal", explore_cond_scenario);
 }
 END_TEST
 
@@ -216,7 +201,7 @@ START_TEST(explore_sem_post_wakes_waiter)
 {
     // Forced schedules: waiters block on a semaphore at 0 while as many
     // posts arrive; on every seed every waiter gets through.
-    explore("sem_post", explore_sem_scenario);
+    sync_explore("sem_post", explore_sem_scenario);
 }
 END_TEST
 #endif
