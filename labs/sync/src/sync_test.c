@@ -51,7 +51,7 @@ void crew_start(struct crew *crew, int size, void (*body)(void *arg, int index),
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 1 << 20);
     for (int i = 0; i < size; i++) {
-        crew->members[i] = (struct crew_member){ crew, i };
+        crew->members[i] = (struct crew_member){ .crew = crew, .index = i };
         int rc = pthread_create(&crew->threads[i], &attr, crew_member_main, &crew->members[i]);
         if (rc != 0) {
             fprintf(stderr, "crew_start: pthread_create: %s\n", strerror(rc));
