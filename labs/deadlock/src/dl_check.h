@@ -60,8 +60,9 @@ struct dl_dinner {
 void dl_dinner_init(struct dl_dinner *d, int seats, long meals);
 void dl_dinner_start(struct dl_dinner *d, int first, int count);
 
-// Wait for every philosopher (dl_join_within, `seconds` of processor time), then check every seat ate
-// all its meals and no meal broke the rules.  Destroys the table.
+// Wait for every philosopher (dl_join_within: `seconds` of processor time at
+// most), then check every seat ate all its meals and no meal broke the
+// rules.  Destroys the table.
 void dl_dinner_check(struct dl_dinner *d, double seconds);
 
 // Explore build: join every philosopher, then check every seat's meals.
