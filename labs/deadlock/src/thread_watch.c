@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-enum { TW_MAX = 64, QUIET_POLLS = 5, QUIET_WAKES = 3 };
+enum { TW_MAX = 64, QUIET_POLLS = 5, QUIET_WAKES = 3, BLOCKED_SWITCHES = 50 };
 #define QUIET_SECONDS 0.05
 #define POLL_SECONDS 0.001
 
@@ -89,14 +89,27 @@ double tw_cpu(const struct tw_thread *thread)
     return (double)used.tv_sec + (double)used.tv_nsec / 1e9;
 }
 
-long tw_sleeps(const struct tw_thread *thread)
+// A count from the thread's /proc status ("\nNAME:"), or -1.
+static long status_count(const struct tw_thread *thread, const char *name)
 {
     int tid = atomic_load(&thread->tid);
     char text[2048];
     if (tid == 0 || !read_task_file(tid, "status", text, sizeof text))
         return -1;
-    const char *field = strstr(text, "\nvoluntary_ctxt_switches:");
-    return field ? strtol(field + strlen("\nvoluntary_ctxt_switches:"), NULL, 10) : -1;
+    const char *field = strstr(text, name);
+    return field ? strtol(field + strlen(name), NULL, 10) : -1;
+}
+
+long tw_sleeps(const struct tw_thread *thread)
+{
+    return status_count(thread, "\nvoluntary_ctxt_switches:");
+}
+
+long tw_switches(const struct tw_thread *thread)
+{
+    long sleeps = tw_sleeps(thread);
+    long preempted = status_count(thread, "\nnonvoluntary_ctxt_switches:");
+    return sleeps < 0 || preempted < 0 ? -1 : sleeps + preempted;
 }
 
 // Sum of the threads' processor time, each thread's last known figure kept
@@ -162,11 +175,18 @@ enum tw_outcome tw_wait_blocked(const struct tw_thread *thread, double since_cpu
 {
     int asleep_polls = 0;
     double before = -1;
+    long switches_start = tw_switches(thread);
     for (;;) {
         if (atomic_load(flag))
             return TW_DONE;
         double cpu = tw_cpu(thread);
         if (cpu >= 0 && cpu - since_cpu > cpu_budget)
+            return TW_SPINNING;
+        // A thread that retries with sched_yield on a busy machine uses
+        // little processor time, but is switched out at every try: 50 turns
+        // on a core without getting through is blocked too.
+        long switches = tw_switches(thread);
+        if (switches_start >= 0 && switches - switches_start >= BLOCKED_SWITCHES)
             return TW_SPINNING;
         // Asleep twice in a row with no processor time between: settled.
         bool asleep = tw_state(thread) == TW_ASLEEP && cpu == before;

@@ -46,6 +46,10 @@ double tw_cpu(const struct tw_thread *thread);
 // sched_yield, does not add to it.
 long tw_sleeps(const struct tw_thread *thread);
 
+// Every time the thread has left its core: its sleeps, and the times the
+// scheduler took the core away or it yielded it; -1 once it is gone.
+long tw_switches(const struct tw_thread *thread);
+
 // What tw_wait() saw.
 enum tw_outcome {
     TW_DONE,     // *done reached the target
@@ -73,7 +77,9 @@ struct tw_wait {
 enum tw_outcome tw_wait(struct tw_wait *wait);
 
 // Wait until the thread is asleep in a futex wait (TW_STUCK), or has used
-// cpu_budget seconds of processor time since `since_cpu` (TW_SPINNING), or
+// cpu_budget seconds of processor time since `since_cpu`, or has left its
+// core 50 times since the call without getting through (TW_SPINNING: a
+// retry loop with sched_yield on a busy machine uses little time), or
 // *flag has become non-zero (TW_DONE).  A thread blocked in a lock is
 // asleep or spinning; one that got through is DONE: no clock decides.
 enum tw_outcome tw_wait_blocked(const struct tw_thread *thread, double since_cpu,
