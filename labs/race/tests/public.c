@@ -297,12 +297,12 @@ START_TEST(bank_drain_never_overdraws)
     // Threads drain one account: many rounds of 4 threads asking at once
     // for the last unit of an account that holds 1.  Exactly one gets it,
     // and the balance never goes below 0 (a refusal decided before taking
-    // the lock lets two through).  Rounds go on for 0.2 s of processor
+    // the lock lets two through).  Rounds go on for 0.5 s of processor
     // time (at least 200), so a busy machine gives as many chances.
     double start = lab_cpu_seconds();
     long rounds = LAB_UNDER_TSAN ? 20 : 200;
-    for (long round = 1; round <= rounds || (!LAB_UNDER_TSAN && round <= 20000 &&
-                                             lab_cpu_seconds() - start < 0.2);
+    for (long round = 1; round <= rounds || (!LAB_UNDER_TSAN && round <= 50000 &&
+                                             lab_cpu_seconds() - start < 0.5);
          round++) {
         struct bank_run run = {.times = 1};
         bank_open(1);
