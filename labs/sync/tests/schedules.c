@@ -167,34 +167,52 @@ END_TEST
 // asleep with a unit in the semaphore.
 enum { SEM_PAIRS = 3 };
 
+struct explore_sem_scene {
+    sync_sem_t sem;
+    atomic_uint posting; // posts begun: a waiter may pass only that many
+    atomic_uint passed;  // waiters through
+};
+
 static void *explore_sem_waiter(void *arg)
 {
-    sync_sem_wait(arg);
+    struct explore_sem_scene *scene = arg;
+    sync_sem_wait(&scene->sem);
+    unsigned passed = lk_atomic_fetch_add(&scene->passed, 1) + 1;
+    unsigned posting = lk_atomic_load(&scene->posting);
+    lk_explore_check(passed <= posting,
+                     "%u waiters got through a semaphore at 0 after %u posts began: expected "
+                     "each wait to use up a post",
+                     passed, posting);
     return NULL;
 }
 
 static void *explore_sem_poster(void *arg)
 {
-    sync_sem_post(arg);
+    struct explore_sem_scene *scene = arg;
+    lk_atomic_fetch_add(&scene->posting, 1);
+    sync_sem_post(&scene->sem);
     return NULL;
 }
 
 static void explore_sem_scenario(void *arg)
 {
     (void)arg;
-    sync_sem_t sem;
-    sync_sem_init(&sem, 0);
-    lk_explore_name(&sem.mutex.state, "sem.mutex.state");
-    lk_explore_name(&sem.nonzero.seq, "sem.nonzero.seq");
+    static struct explore_sem_scene scene;
+    memset(&scene, 0, sizeof scene);
+    sync_sem_init(&scene.sem, 0);
+    lk_explore_name(&scene.sem.mutex.state, "sem.mutex.state");
+    lk_explore_name(&scene.sem.nonzero.seq, "sem.nonzero.seq");
+    lk_explore_name(&scene.posting, "posting");
+    lk_explore_name(&scene.passed, "passed");
     lk_thread_t threads[2 * SEM_PAIRS];
     for (int i = 0; i < SEM_PAIRS; i++) {
-        lk_thread_create(&threads[2 * i], explore_sem_waiter, &sem);
-        lk_thread_create(&threads[2 * i + 1], explore_sem_poster, &sem);
+        lk_thread_create(&threads[2 * i], explore_sem_waiter, &scene);
+        lk_thread_create(&threads[2 * i + 1], explore_sem_poster, &scene);
     }
     for (int i = 0; i < 2 * SEM_PAIRS; i++)
         lk_thread_join(threads[i], NULL);
-    lk_explore_check(!sync_sem_trywait(&sem), "count after %d posts and %d waits: expected 0, "
-                     "but trywait succeeded", SEM_PAIRS, SEM_PAIRS);
+    lk_explore_check(!sync_sem_trywait(&scene.sem), "count after %d posts and %d waits: "
+                     "expected 0, but trywait succeeded", SEM_PAIRS, SEM_PAIRS);
 }
 
 START_TEST(explore_sem_post_wakes_waiter)
