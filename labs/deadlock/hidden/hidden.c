@@ -121,7 +121,7 @@ START_TEST(philosopher_eats_when_neighbours_are_away)
     dl_dinner_init(&d, 5, 1000);
     dl_dinner_start(&d, 2, 1);
     ck_assert_msg(dl_join_within(&d.thread[2], 1, 5.0) == 0,
-                  "seat 2, alone at the table, had not eaten its 1000 meals after 5 s");
+                  "seat 2, alone at the table, did not eat its 1000 meals: %s", dl_join_problem());
     ck_assert_msg(!atomic_load(&d.failed), "%s", d.problem);
     ck_assert_msg(d.table.meals[2] == 1000, "seat 2: expected 1000 meals, got %ld",
                   d.table.meals[2]);
@@ -267,6 +267,41 @@ START_TEST(checker_reports_four_lock_cycle)
 }
 END_TEST
 
+START_TEST(checker_reports_cycle_past_middle_locks)
+{
+    // With A locked, B by trylock, C locked and destroyed later, D locked,
+    // every held lock gets an edge to D: D -> A then closes A -> D, although
+    // the locks between A and D were trylocked or are gone.
+    struct lo_mutex a, b, c, d;
+    int ad, da;
+    dl_capture_reports();
+    lo_mutex_init(&a, "A");
+    lo_mutex_init(&b, "B");
+    lo_mutex_init(&c, "C");
+    lo_mutex_init(&d, "D");
+    lo_mutex_lock(&a);
+    ck_assert_msg(lo_mutex_trylock(&b) == 0, "trylock of a free lock: expected 0");
+    lo_mutex_lock(&c);
+    DL_LOCK_AT(&d, ad);
+    lo_mutex_unlock(&d);
+    lo_mutex_unlock(&c);
+    lo_mutex_unlock(&b);
+    lo_mutex_unlock(&a);
+    lo_mutex_destroy(&c);
+    lo_mutex_destroy(&b);
+    dl_assert_reports(0, "after A, B (trylock), C, D nested, B and C destroyed");
+    lo_mutex_lock(&d);
+    DL_LOCK_AT(&a, da);
+    lo_mutex_unlock(&a);
+    lo_mutex_unlock(&d);
+    dl_assert_reports(1, "after that, D -> A");
+    struct dl_edge known[] = {{&a, &d, ad}, {&d, &a, da}};
+    dl_check_cycle(0, __FILE__, &known[1], known, 2);
+    lo_mutex_destroy(&a);
+    lo_mutex_destroy(&d);
+}
+END_TEST
+
 START_TEST(checker_counts_successful_trylock_as_held)
 {
     // A trylock that succeeds adds no edge itself, but the lock is held: locking B then makes A -> B.
@@ -311,10 +346,9 @@ static void *hold_until_released(void *arg)
     return NULL;
 }
 
-static void wait_for(atomic_int *flag, const char *what)
+static void wait_for(atomic_int *flag, lk_thread_t thread, const char *what)
 {
-    for (double end = dl_now() + dl_seconds(2.0); !atomic_load(flag); dl_sleep_ms(1))
-        ck_assert_msg(dl_now() < end, "expected %s within 2 s", what);
+    ck_assert_msg(dl_wait_flag(flag, thread), "expected %s: %s", what, dl_join_problem());
 }
 
 START_TEST(checker_ignores_trylock_of_lock_held_elsewhere)
@@ -327,7 +361,7 @@ START_TEST(checker_ignores_trylock_of_lock_held_elsewhere)
     struct holder h = {&b, 0, 0};
     lk_thread_t t;
     lk_thread_create(&t, hold_until_released, &h);
-    wait_for(&h.holding, "the helper thread to hold B");
+    wait_for(&h.holding, t, "the helper thread to hold B");
     lo_mutex_lock(&a);
     int rc = lo_mutex_trylock(&b);
     lo_mutex_unlock(&a);
@@ -357,7 +391,7 @@ START_TEST(checker_keeps_held_locks_per_thread)
     struct holder h = {&a, 0, 0};
     lk_thread_t t;
     lk_thread_create(&t, hold_until_released, &h);
-    wait_for(&h.holding, "the helper thread to hold A");
+    wait_for(&h.holding, t, "the helper thread to hold A");
     // While the helper holds A, this thread takes B: that is not A -> B.
     lo_mutex_lock(&b);
     lo_mutex_unlock(&b);
@@ -422,9 +456,12 @@ START_TEST(checker_reports_before_waiting)
     struct inverter two = {&b, &a};
     lk_thread_t t;
     lk_thread_create(&t, lock_in_order, &two);
-    double end = dl_now() + dl_seconds(1.0);
-    while (dl_report_count() == 0 && dl_now() < end)
-        dl_sleep_ms(1);
+    // Until the thread is blocked on A (asleep in a futex wait), or spins.
+    struct tw_thread watch;
+    tw_watch_pthread(&watch, t);
+    for (int asleep = 0; dl_report_count() == 0 && asleep < 3 && tw_cpu(&watch) < dl_seconds(0.5);
+         dl_sleep_ms(1))
+        asleep = tw_state(&watch) == TW_ASLEEP ? asleep + 1 : 0;
     int during = dl_report_count();
     lo_mutex_unlock(&a);
     ck_assert_msg(dl_join_within(&t, 1, 2.0) == 0, "the thread taking B -> A did not end");
@@ -448,6 +485,7 @@ Suite *lk_suite(void)
     LK_ADD(s, checker_reports_cycle_of_nested_locks);
     LK_ADD(s, checker_reports_four_lock_cycle);
     LK_ADD(s, checker_counts_successful_trylock_as_held);
+    LK_ADD(s, checker_reports_cycle_past_middle_locks);
     LK_ADD(s, checker_ignores_trylock_of_lock_held_elsewhere);
     LK_ADD(s, checker_keeps_held_locks_per_thread);
     LK_ADD(s, checker_reports_cycle_made_by_two_threads);

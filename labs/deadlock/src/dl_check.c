@@ -3,6 +3,7 @@
 #include "dl_check.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,22 +35,61 @@ double dl_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int dl_join_within(lk_thread_t *threads, int count, double seconds)
+struct joiner {
+    lk_thread_t *threads;
+    bool joined[64];
+    int count;
+    atomic_int done;
+};
+
+static void join_finished(void *arg)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    double scaled = dl_seconds(seconds);
-    deadline.tv_sec += (time_t)scaled;
-    deadline.tv_nsec += (long)((scaled - (double)(time_t)scaled) * 1e9);
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    int stuck = 0;
+    struct joiner *j = arg;
+    for (int i = 0; i < j->count; i++)
+        if (!j->joined[i] && pthread_tryjoin_np(j->threads[i], NULL) == 0) {
+            j->joined[i] = true;
+            atomic_fetch_add(&j->done, 1);
+        }
+}
+
+static char join_problem[200];
+
+int dl_join_within(lk_thread_t *threads, int count, double cpu_seconds)
+{
+    struct joiner j = {.threads = threads, .count = count};
+    struct tw_thread watch[64];
+    if (count > 64)
+        ck_abort_msg("dl_join_within: %d threads (64 at most)", count);
     for (int i = 0; i < count; i++)
-        if (pthread_timedjoin_np(threads[i], NULL, &deadline) != 0)
-            stuck++;
-    return stuck;
+        tw_watch_pthread(&watch[i], threads[i]);
+    struct tw_wait wait = {.done = &j.done, .target = count, .threads = watch, .count = count,
+                           .cpu_budget = dl_seconds(cpu_seconds), .poll = join_finished,
+                           .poll_arg = &j};
+    enum tw_outcome outcome = tw_wait(&wait);
+    if (outcome == TW_STUCK)
+        snprintf(join_problem, sizeof join_problem,
+                 "every thread still running is asleep waiting for a lock or a futex, and "
+                 "nothing will wake it: a deadlock");
+    else if (outcome == TW_SPINNING)
+        snprintf(join_problem, sizeof join_problem,
+                 "the threads used %.1f s of processor time without finishing: a livelock, "
+                 "or a very slow run",
+                 wait.cpu_used);
+    return count - atomic_load(&j.done);
+}
+
+const char *dl_join_problem(void)
+{
+    return join_problem;
+}
+
+bool dl_wait_flag(atomic_int *flag, lk_thread_t thread)
+{
+    struct tw_thread watch;
+    tw_watch_pthread(&watch, thread);
+    struct tw_wait wait = {.done = flag, .target = 1, .threads = &watch, .count = 1,
+                           .cpu_budget = dl_seconds(2.0)};
+    return tw_wait(&wait) == TW_DONE;
 }
 
 // ---- Task 1 ----
@@ -77,7 +117,12 @@ const char *dl_probe_lock_order(struct account *from, struct account *to)
     lk_mutex_lock(&high->lock);
     lk_thread_t t;
     lk_thread_create(&t, probe_transfer, &p);
-    for (double end = dl_now() + dl_seconds(1.0); dl_now() < end; dl_sleep_ms(1)) {
+    // Until the transfer is blocked (asleep twice in a row, or 0.2 s of
+    // processor time spent spinning), look whether it holds the lower lock.
+    struct tw_thread watch;
+    tw_watch_pthread(&watch, t);
+    int asleep = 0;
+    for (;;) {
         if (atomic_load(&p.done)) {
             problem = "it returned while the test held one of the two locks";
             break;
@@ -88,11 +133,15 @@ const char *dl_probe_lock_order(struct account *from, struct account *to)
             break;
         }
         lk_mutex_unlock(&low->lock);
+        asleep = tw_state(&watch) == TW_ASLEEP ? asleep + 1 : 0;
+        if (asleep >= 3 || tw_cpu(&watch) > dl_seconds(0.2))
+            break;
+        dl_sleep_ms(1);
     }
     lk_mutex_unlock(&high->lock);
     ck_assert_msg(dl_join_within(&t, 1, 2.0) == 0,
-                  "transfer(%s, %s) did not return within 2 s of the test releasing its lock",
-                  from->lock.name, to->lock.name);
+                  "transfer(%s, %s) did not return after the test released its lock: %s",
+                  from->lock.name, to->lock.name, dl_join_problem());
     ck_assert_msg(p.rc == 0, "transfer(%s, %s, 1) with balances %ld and %ld: expected 0, got %d",
                   from->lock.name, to->lock.name, from->balance, to->balance, p.rc);
     return problem;
@@ -175,9 +224,8 @@ void dl_dinner_check(struct dl_dinner *d, double seconds)
     int seats = d->table.seats;
     int stuck = dl_join_within(d->thread, seats, seconds);
     ck_assert_msg(stuck == 0,
-                  "%d of %d philosophers had not finished their %ld meals after %.0f s: "
-                  "expected all to finish (a deadlock, a livelock or a very slow dinner)",
-                  stuck, seats, d->meals, dl_seconds(seconds));
+                  "%d of %d philosophers had not finished their %ld meals: %s",
+                  stuck, seats, d->meals, dl_join_problem());
     ck_assert_msg(!atomic_load(&d->failed), "%s", d->problem);
     for (int i = 0; i < seats; i++)
         ck_assert_msg(d->table.meals[i] == d->meals, "seat %d: expected %ld meals, got %ld", i,

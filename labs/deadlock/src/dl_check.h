@@ -8,15 +8,25 @@
 #include "lk_sched.h"
 #include "lockorder.h"
 #include "philosophers.h"
+#include "thread_watch.h"
 
 // Seconds scaled for the tool the test runs under (Valgrind and TSan are
 // slower), so a deadline is never the reason a correct solution fails.
 double dl_seconds(double native_seconds);
 
-// Join the threads, waiting at most `seconds` (scaled) in all.  Returns how
-// many were still running at the deadline; those are left running, and the
-// test should fail (its process ends, and the stuck threads with it).
-int dl_join_within(lk_thread_t *threads, int count, double seconds);
+// Join the threads as they finish.  Gives up when they are stuck (all
+// asleep in futex waits, nothing moving: a deadlock) or have used
+// `cpu_seconds` (scaled) of processor time between them without finishing
+// (thread_watch.h): never because of the clock on the wall, so a busy
+// machine only makes it take longer.  Returns how many were not joined;
+// those are left running, and the test should fail (its process ends, and
+// the stuck threads with it) with dl_join_problem() in its message.
+int dl_join_within(lk_thread_t *threads, int count, double cpu_seconds);
+const char *dl_join_problem(void);
+
+// Wait until *flag is set by `thread`; false if the thread gets stuck or
+// spins for 2 s (scaled) of processor time first.
+bool dl_wait_flag(atomic_int *flag, lk_thread_t thread);
 
 // Sleep for a number of milliseconds; the monotonic clock in seconds.
 void dl_sleep_ms(long ms);
@@ -50,8 +60,9 @@ struct dl_dinner {
 void dl_dinner_init(struct dl_dinner *d, int seats, long meals);
 void dl_dinner_start(struct dl_dinner *d, int first, int count);
 
-// Wait for every philosopher (at most `seconds`), then check every seat ate
-// all its meals and no meal broke the rules.  Destroys the table.
+// Wait for every philosopher (dl_join_within: `seconds` of processor time at
+// most), then check every seat ate all its meals and no meal broke the
+// rules.  Destroys the table.
 void dl_dinner_check(struct dl_dinner *d, double seconds);
 
 // Explore build: join every philosopher, then check every seat's meals.

@@ -86,9 +86,9 @@ START_TEST(transfer_to_same_account)
         lk_thread_t t;
         lk_thread_create(&t, transfer_to_self, &p);
         ck_assert_msg(dl_join_within(&t, 1, 2.0) == 0,
-                      "transfer(a, a, %ld) did not return within 2 s: expected it to return at "
+                      "transfer(a, a, %ld) did not return (%s): expected it to return at "
                       "once; does it wait for a lock it already holds?",
-                      amounts[i]);
+                      amounts[i], dl_join_problem());
         ck_assert_msg(p.rc == expected[i] && a.balance == 100,
                       "transfer(a, a, %ld) with a holding 100: expected %d and the balance "
                       "unchanged, got %d and balance %ld",
@@ -164,7 +164,8 @@ START_TEST(concurrent_transfers_conserve_money)
         lk_thread_create(&t[i], hub_worker, &w[i]);
     }
     ck_assert_msg(dl_join_within(t, HUB_THREADS, 10.0) == 0,
-                  "the transfers did not finish within 10 s: expected no thread to wait forever");
+                  "the transfers did not finish (%s): expected no thread to wait forever",
+                  dl_join_problem());
     long hub_expected = 1000, moved = 0;
     for (int i = 0; i < HUB_THREADS; i++) {
         ck_assert_msg(own[i].balance == 100 + w[i].net,
@@ -251,29 +252,6 @@ START_TEST(two_philosophers)
 }
 END_TEST
 
-// How long a thread has been runnable, in seconds: on a CPU, or ready and
-// waiting for one (the kernel's schedstat).  A thread that spins, with or
-// without sched_yield, is runnable all the time whatever the machine's load;
-// a thread asleep on a lock or a futex is not.  Falls back to CPU time.
-static double thread_runnable_seconds(int tid, lk_thread_t thread)
-{
-    char path[64];
-    unsigned long long on_cpu, waiting;
-    snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", tid);
-    FILE *f = fopen(path, "r");
-    if (f) {
-        int n = fscanf(f, "%llu %llu", &on_cpu, &waiting);
-        fclose(f);
-        if (n == 2)
-            return (double)(on_cpu + waiting) / 1e9;
-    }
-    clockid_t clock;
-    struct timespec ts;
-    if (pthread_getcpuclockid(thread, &clock) != 0 || clock_gettime(clock, &ts) != 0)
-        return 0;
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 START_TEST(philosopher_waits_without_spinning)
 {
     // A philosopher whose fork is taken for a while waits for it asleep, not by retrying in a loop.
@@ -281,24 +259,37 @@ START_TEST(philosopher_waits_without_spinning)
     dl_dinner_init(&d, 5, 1);
     lk_mutex_lock(&d.table.fork[1]); // seat 0's right fork
     dl_dinner_start(&d, 0, 1);
-    dl_sleep_ms(50);
-    int tid = atomic_load(&d.guest[0].tid);
-    double before = thread_runnable_seconds(tid, d.thread[0]), start = dl_now();
-    dl_sleep_ms(300);
-    double busy = thread_runnable_seconds(tid, d.thread[0]) - before, wall = dl_now() - start;
+    // Watch seat 0 until it has shown how it waits, judged by what it does,
+    // not by the clock: asleep in a futex wait (blocked on the fork), or 20
+    // sleeps of its own (a back-off between tries) while using little
+    // processor time, passes; 50 ms of processor time first fails.
+    struct tw_thread seat;
+    tw_watch_pthread(&seat, d.thread[0]);
+    double cpu_start = tw_cpu(&seat), cpu = 0;
+    long sleeps_start = tw_sleeps(&seat), sleeps = 0;
+    int asleep = 0;
+    while (d.table.meals[0] == 0 && !atomic_load(&d.failed)) {
+        cpu = tw_cpu(&seat) - cpu_start;
+        sleeps = tw_sleeps(&seat) - sleeps_start;
+        asleep = tw_state(&seat) == TW_ASLEEP ? asleep + 1 : 0;
+        if (asleep >= 3 || sleeps >= 20 || cpu > dl_seconds(0.05))
+            break;
+        dl_sleep_ms(1);
+    }
     long meals = d.table.meals[0];
     lk_mutex_unlock(&d.table.fork[1]);
     ck_assert_msg(dl_join_within(d.thread, 1, 5.0) == 0,
-                  "seat 0 had not eaten 5 s after its right fork was put back: expected it to "
-                  "take the fork and eat");
+                  "seat 0 did not eat after its right fork was put back (%s): expected it to "
+                  "take the fork and eat",
+                  dl_join_problem());
     ck_assert_msg(meals == 0 && !atomic_load(&d.failed),
                   "seat 0 ate while the test held its right fork: %s",
                   d.problem[0] ? d.problem : "expected it to wait");
-    ck_assert_msg(tid != 0 && busy < 0.25 * wall,
-                  "seat 0 was running or ready to run for %.0f ms of the %.0f ms its right fork "
-                  "was taken: expected it to wait asleep (block on the fork it missed or on a "
-                  "futex, or sleep between tries), not to retry in a loop",
-                  busy * 1000, wall * 1000);
+    ck_assert_msg(cpu <= dl_seconds(0.05),
+                  "seat 0 used %.0f ms of processor time, and went to sleep only %ld times, "
+                  "while its right fork was taken: expected it to wait asleep (block on the "
+                  "fork it missed or on a futex, or sleep between tries), not to retry in a loop",
+                  cpu * 1000, sleeps);
     ck_assert_msg(d.table.meals[0] == 1, "seat 0: expected 1 meal once its fork was free, got %ld",
                   d.table.meals[0]);
     table_destroy(&d.table);
@@ -498,6 +489,59 @@ START_TEST(checker_forgets_released_locks)
 }
 END_TEST
 
+START_TEST(checker_reports_cycle_past_trylocked_or_destroyed_lock)
+{
+    // An edge comes from every lock held, not only the last one taken: with
+    // A held, B taken by a successful trylock (the innermost lock) and then
+    // C locked, C -> A closes the cycle A -> C.  The same when the middle
+    // lock B was taken by lock and has been destroyed since.
+    struct lo_mutex a, b, c;
+    int ac, ca;
+    dl_capture_reports();
+    lo_mutex_init(&a, "A");
+    lo_mutex_init(&b, "B");
+    lo_mutex_init(&c, "C");
+    lo_mutex_lock(&a);
+    ck_assert_msg(lo_mutex_trylock(&b) == 0, "trylock of a free lock: expected 0");
+    DL_LOCK_AT(&c, ac);
+    lo_mutex_unlock(&c);
+    lo_mutex_unlock(&b);
+    lo_mutex_unlock(&a);
+    dl_assert_reports(0, "after A held, B by trylock, then C");
+    lo_mutex_lock(&c);
+    DL_LOCK_AT(&a, ca);
+    lo_mutex_unlock(&a);
+    lo_mutex_unlock(&c);
+    dl_assert_reports(1, "after A held, B by trylock, C locked; then C -> A");
+    struct dl_edge known[] = {{&a, &c, ac}, {&c, &a, ca}, {&b, &c, ac}};
+    dl_check_cycle(0, __FILE__, &known[1], known, 3);
+    lo_mutex_destroy(&a);
+    lo_mutex_destroy(&b);
+    lo_mutex_destroy(&c);
+
+    dl_capture_reports();
+    lo_mutex_init(&a, "A");
+    lo_mutex_init(&b, "B");
+    lo_mutex_init(&c, "C");
+    lo_mutex_lock(&a);
+    lo_mutex_lock(&b);
+    DL_LOCK_AT(&c, ac);
+    lo_mutex_unlock(&c);
+    lo_mutex_unlock(&b);
+    lo_mutex_unlock(&a);
+    lo_mutex_destroy(&b); // its edges go with it; A -> C stays
+    lo_mutex_lock(&c);
+    DL_LOCK_AT(&a, ca);
+    lo_mutex_unlock(&a);
+    lo_mutex_unlock(&c);
+    dl_assert_reports(1, "after A -> B -> C, B destroyed, then C -> A");
+    struct dl_edge still[] = {{&a, &c, ac}, {&c, &a, ca}};
+    dl_check_cycle(0, __FILE__, &still[1], still, 2);
+    lo_mutex_destroy(&a);
+    lo_mutex_destroy(&c);
+}
+END_TEST
+
 enum { ORDER_THREADS = 4, ORDER_LOCKS = 8 };
 
 static struct lo_mutex order_lock[ORDER_LOCKS];
@@ -551,7 +595,8 @@ START_TEST(checker_is_thread_safe)
         lk_thread_create(&t[k], order_worker, &w[k]);
     }
     ck_assert_msg(dl_join_within(t, ORDER_THREADS, 10.0) == 0,
-                  "the threads had not finished after 10 s: expected consistent locking to finish");
+                  "the threads did not finish (%s): expected consistent locking to finish",
+                  dl_join_problem());
     for (int i = 0; i < ORDER_LOCKS; i++) {
         long taken = 0;
         for (int k = 0; k < ORDER_THREADS; k++)
@@ -600,6 +645,7 @@ Suite *lk_suite(void)
     LK_ADD(s, checker_accepts_consistent_order);
     LK_ADD(s, checker_ignores_failed_trylock);
     LK_ADD(s, checker_forgets_released_locks);
+    LK_ADD(s, checker_reports_cycle_past_trylocked_or_destroyed_lock);
     LK_ADD(s, checker_is_thread_safe);
 #ifdef LK_EXPLORE
     LK_ADD(s, bank_explore_opposite_transfers);

@@ -9,10 +9,12 @@
 // catches the fixes that use atomics but split one step into two (a load then
 // a store), which TSan cannot see because no access is plain.
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "labkit_check.h"
 #include "race.h"
@@ -46,14 +48,14 @@ static long scaled(long n)
 enum { MIN_ROUNDS = 3, MAX_ROUNDS = 200 };
 
 // Whether to run stress round `round` (counted from 1) of a test that began
-// at `start`: at least MIN_ROUNDS, and natively more until a quarter of a
-// second has passed, so that threads squeezed onto one busy core still
-// overlap some of the time.
+// at `start` (lab_cpu_seconds()): at least MIN_ROUNDS, and natively more
+// until the process has used a quarter of a second of processor time, so a
+// busy machine, which slows the rounds down, does not cut their number.
 static int another_round(int round, double start)
 {
     if (round <= MIN_ROUNDS)
         return 1;
-    return !LAB_UNDER_TSAN && round <= MAX_ROUNDS && lab_seconds() - start < 0.25;
+    return !LAB_UNDER_TSAN && round <= MAX_ROUNDS && lab_cpu_seconds() - start < 0.25;
 }
 
 #ifdef LK_EXPLORE
@@ -100,7 +102,7 @@ START_TEST(counter_counts_every_increment)
     explore("counter", counter_scenario);
 #else
     long times = scaled(200000);
-    double start = lab_seconds();
+    double start = lab_cpu_seconds();
     for (int round = 1; another_round(round, start); round++) {
         counter_reset();
         lab_run_threads(THREADS, count_worker, &times);
@@ -243,7 +245,7 @@ static void bank_drain_worker(int index, void *arg)
 
 static void bank_check_rounds(long times)
 {
-    double start = lab_seconds();
+    double start = lab_cpu_seconds();
     for (int round = 1; another_round(round, start); round++) {
         struct bank_run mixed = {.times = times};
         bank_open(0);
@@ -279,6 +281,38 @@ START_TEST(bank_balance_adds_up)
 #else
     bank_check_rounds(scaled(50000));
 #endif
+}
+END_TEST
+
+// Every thread withdraws 1 once from an account that holds 1: the threads
+// leave a barrier together, so several ask for the last unit at once.
+static void bank_last_unit_worker(int index, void *arg)
+{
+    struct bank_run *run = arg;
+    run->taken[index] += bank_withdraw(1);
+}
+
+START_TEST(bank_drain_never_overdraws)
+{
+    // Threads drain one account: many rounds of 4 threads asking at once
+    // for the last unit of an account that holds 1.  Exactly one gets it,
+    // and the balance never goes below 0 (a refusal decided before taking
+    // the lock lets two through).  Rounds go on for 0.5 s of processor
+    // time (at least 200), so a busy machine gives as many chances.
+    double start = lab_cpu_seconds();
+    long rounds = LAB_UNDER_TSAN ? 20 : 200;
+    for (long round = 1; round <= rounds || (!LAB_UNDER_TSAN && round <= 50000 &&
+                                             lab_cpu_seconds() - start < 0.5);
+         round++) {
+        struct bank_run run = {.times = 1};
+        bank_open(1);
+        lab_run_threads(THREADS, bank_last_unit_worker, &run);
+        long taken = sum_of(run.taken, THREADS), balance = bank_balance();
+        check_answer(taken == 1 && balance == 0,
+                     "round %ld: %d threads each withdrew 1 from a balance of 1: expected 1 "
+                     "withdrawal and balance 0, got %ld and %ld",
+                     round, THREADS, taken, balance);
+    }
 }
 END_TEST
 
@@ -370,7 +404,7 @@ START_TEST(stack_keeps_every_node)
 #ifdef LK_EXPLORE
     explore("stack", stack_scenario);
 #else
-    double start = lab_seconds();
+    double start = lab_cpu_seconds();
     for (int round = 1; another_round(round, start); round++) {
         const char *problem = stack_problem(scaled(20000));
         check_answer(problem == NULL, "round %d: %s", round, problem);
@@ -397,8 +431,19 @@ static struct message mail_make(long seq)
     return m;
 }
 
-// Thread 0 publishes the round's message; the others poll until they find it
-// (or give up after 2 s, so a broken mailbox fails instead of hanging).
+// Processor time this thread has used, in seconds.
+static double thread_cpu_seconds(void)
+{
+    struct timespec used;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &used);
+    return (double)used.tv_sec + (double)used.tv_nsec / 1e9;
+}
+
+// Thread 0 publishes the round's message; the others poll until they find it,
+// yielding between polls so that the writer gets a core on a busy machine.
+// A reader gives up after 0.5 s of its own processor time (so a broken
+// mailbox fails instead of hanging): a clock the machine's load does not
+// advance, so a slow writer is never taken for a missing message.
 static void mail_worker(int index, void *arg)
 {
     struct mail_round *round = arg;
@@ -407,11 +452,11 @@ static void mail_worker(int index, void *arg)
         publish(&m);
         return;
     }
-    double deadline = lab_seconds() + 2.0;
+    double give_up = thread_cpu_seconds() + (LAB_UNDER_TSAN ? 2.5 : 0.5);
     while (!consume(&round->got[index])) {
-        if (lab_seconds() > deadline)
+        if (thread_cpu_seconds() > give_up)
             return;
-        lk_cpu_relax();
+        sched_yield();
     }
     round->found[index] = 1;
 }
@@ -428,7 +473,7 @@ START_TEST(publish_delivers_whole_message)
         for (int i = 1; i <= READERS; i++) {
             const struct message *got = &round.got[i];
             check_answer(round.found[i], "round %ld: reader %d never found the message "
-                         "(waited 2 s)", r, i);
+                         "(polled for 0.5 s of processor time)", r, i);
             check_answer(memcmp(got, &want, sizeof want) == 0,
                          "round %ld, reader %d: expected message %ld with items %ld..%ld, "
                          "got message %ld with items %ld..%ld", r, i, want.seq, want.items[0],
@@ -449,7 +494,7 @@ START_TEST(sum_parallel_is_exact)
     lab_fill(a, n, 42);
     long want = lab_sum_serial(a, n);
     static const int thread_counts[] = {1, 2, 3, 4, 8};
-    double start = lab_seconds();
+    double start = lab_cpu_seconds();
     for (int round = 1; another_round(round, start); round++) {
         for (size_t i = 0; i < sizeof thread_counts / sizeof *thread_counts; i++) {
             int threads = thread_counts[i];
@@ -514,6 +559,7 @@ Suite *lk_suite(void)
     LK_ADD(s, counter_counts_every_increment);
     LK_ADD(s, table_is_built_once_and_shared);
     LK_ADD(s, bank_balance_adds_up);
+    LK_ADD(s, bank_drain_never_overdraws);
     LK_ADD(s, stack_keeps_every_node);
     LK_ADD(s, publish_delivers_whole_message);
     LK_ADD(s, sum_parallel_is_exact);

@@ -9,25 +9,9 @@
 #include "labkit_check.h"
 #include "lk_sched.h"
 #include "sync.h"
+#include "sync_test.h"
 
 #ifdef LK_EXPLORE
-
-// Every schedule with at most `preemptions` preemptions (2 for the condition
-// variable, 1 for the semaphore and the buffer, whose scenarios have ten
-// times as many schedules), then PCT seeds 1-50.
-static void explore(const char *name, void (*scenario)(void *), int preemptions)
-{
-    const struct lk_explore_opts opts = {
-        .strategies = LK_SYSTEMATIC | LK_PCT, .preemptions = preemptions,
-        .max_schedules = 10000, .max_seconds = 10, .seeds = 50, .step_budget = 20000,
-        .pct_depth = 3,
-    };
-    char *report = NULL;
-    int failed = lk_explore(name, scenario, NULL, &opts, &report);
-    ck_assert_msg(failed == 0, "%d forced schedules failed: expected none.\n%s", failed,
-                  report ? report : "");
-    free(report);
-}
 
 struct explore_scene {
     sync_mutex_t mutex;
@@ -99,8 +83,8 @@ static void explore_broadcast_scenario(void *arg)
 START_TEST(explore_cond_broadcast)
 {
     // Forced schedules: two threads wait for a flag, a third sets it and
-    // broadcasts; in every schedule both waiters wake.
-    explore("cond_broadcast", explore_broadcast_scenario, 2);
+    // broadcasts; on every seed both waiters wake.
+    sync_explore("cond_broadcast", explore_broadcast_scenario);
 }
 END_TEST
 
@@ -141,8 +125,8 @@ static void explore_turns_scenario(void *arg)
 START_TEST(explore_cond_turns)
 {
     // Forced schedules: two threads take two turns each, waking each other
-    // through one condition variable; in every schedule no wake-up is lost.
-    explore("cond_turns", explore_turns_scenario, 2);
+    // through one condition variable; on every seed no wake-up is lost.
+    sync_explore("cond_turns", explore_turns_scenario);
 }
 END_TEST
 
@@ -174,10 +158,9 @@ static void explore_sem_scenario(void *arg)
 
 START_TEST(explore_sem)
 {
-    // Forced schedules: two threads wait on a semaphore at 0 while two post;
-    // in every schedule with at most 1 preemption (and 50 PCT seeds) both
-    // waiters get through and the count ends at 0.
-    explore("sem", explore_sem_scenario, 1);
+    // Forced schedules: two threads wait on a semaphore at 0 while two
+    // post; on every seed both waiters get through and the count ends at 0.
+    sync_explore("sem", explore_sem_scenario);
 }
 END_TEST
 
@@ -229,9 +212,8 @@ static void explore_buffer_scenario(void *arg)
 START_TEST(explore_buffer)
 {
     // Forced schedules: a producer puts 3 items through a 1-slot buffer to
-    // two consumers; in every schedule with at most 1 preemption (and 50 PCT
-    // seeds) each item arrives once, nobody is stuck.
-    explore("buffer", explore_buffer_scenario, 1);
+    // two consumers; on every seed each item arrives once, nobody is stuck.
+    sync_explore("buffer", explore_buffer_scenario);
 }
 END_TEST
 #endif

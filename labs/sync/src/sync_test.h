@@ -1,9 +1,12 @@
 // Helpers for the sync lab's tests: thread crews with a start line, deadlines, CPU clocks.
 //
-// A test that starts threads must never hang, whatever the submission does:
-// it waits for its crew with crew_finish_within(), and when that says no, it
-// fails with a message, which ends the test's process and the stuck threads
-// with it.  Every wait is scaled by test_patience() for slow tools.
+// A test that starts threads must never hang, whatever the submission does,
+// and must never fail a correct submission because the machine is busy.  It
+// waits for its crew with crew_finish(), which judges the threads by what
+// they do (thread_watch.h), not by a wall clock: they are stuck when all
+// sleep in a futex wait and nothing moves, spinning when they burn a budget
+// of processor time.  When it says no, the test fails with a message, which
+// ends the test's process and the stuck threads with it.
 #ifndef SYNC_TEST_H
 #define SYNC_TEST_H
 
@@ -12,6 +15,7 @@
 #include <stdbool.h>
 
 #include "sync.h"
+#include "thread_watch.h"
 
 enum { CREW_MAX = 16 };
 
@@ -23,7 +27,10 @@ struct crew {
     struct crew_member {
         struct crew *crew;
         int index;
+        atomic_int started, returned;
+        double start_cpu; // its processor time when its body began (set before started)
     } members[CREW_MAX];
+    struct tw_thread watch[CREW_MAX];
     void (*body)(void *arg, int index);
     void *arg;
     int size;
@@ -31,22 +38,47 @@ struct crew {
     atomic_int go;
     atomic_int finished;
     bool joined;
+    double cpu_budget;        // seconds of processor time crew_finish allows (scaled)
+    enum tw_outcome outcome;  // what the last wait saw
+    double cpu_used;          // ... and the processor time the members used meanwhile
 };
 
 // Start size threads (at most CREW_MAX) and release them all at once.
 void crew_start(struct crew *crew, int size, void (*body)(void *arg, int index), void *arg);
 
 // Start the crew while the caller holds `held` (a mutex its members take
-// first), wait until they have had time to block on it, then unlock it.
-// Every member begins asleep on the mutex, so a mutex whose unlock wakes
-// nobody fails on every run, not only when timing happens to put a thread
-// to sleep.
+// first), wait until every member is blocked on it (crew_settle), then
+// unlock it.  Every member begins asleep on the mutex, so a mutex whose
+// unlock wakes nobody fails on every run, not only when timing happens to
+// put a thread to sleep.
 void crew_start_behind(struct crew *crew, int size, void (*body)(void *arg, int index), void *arg,
                        sync_mutex_t *held);
 
-// Wait up to test_patience(seconds) for every member to return, then join
-// them.  Returns false, without joining, if some are still running.
-bool crew_finish_within(struct crew *crew, double seconds);
+// Wait until every member has returned, then join them.  Returns false,
+// without joining, if the members are stuck (all asleep in futex waits,
+// nothing moving) or spinning (they used crew->cpu_budget seconds of
+// processor time, 5 s natively unless the test sets it); crew_problem()
+// then says which.  No wall clock decides: a busy machine only makes it
+// take longer.
+bool crew_finish(struct crew *crew);
+
+// Why the last crew_finish or crew_wait_for said no, for a failure message.
+const char *crew_problem(const struct crew *crew);
+
+// Wait until *flag reaches value while the crew works towards it; false
+// (crew_problem says why) if the crew gets stuck or spins first.
+bool crew_wait_for(struct crew *crew, atomic_int *flag, int value);
+
+// Wait until every member that has not returned is blocked: asleep in a
+// futex wait, or spinning (20 ms of its processor time, scaled, since its
+// body began).  How a test knows its threads have reached the lock or the
+// wait they must block in, on a busy machine as on an idle one.
+void crew_settle(struct crew *crew);
+
+// The same for one member, with its own budget: TW_STUCK if it fell
+// asleep, TW_SPINNING if it used cpu_budget seconds of processor time
+// without sleeping, TW_DONE if its body returned.
+enum tw_outcome crew_await_blocked(struct crew *crew, int index, double cpu_budget);
 
 // How many members have returned so far.
 int crew_finished(struct crew *crew);
@@ -65,6 +97,36 @@ struct guarded_counter {
 // two threads let in together are seen together.
 void guarded_increment(struct guarded_counter *counter);
 
+// ---- Contention: many threads, one counter only the lock under test protects ----
+
+extern struct contention {
+    sync_spinlock_t spin;
+    sync_mutex_t mutex;
+    struct guarded_counter counter;
+    long rounds; // per thread
+} contention;
+
+// Fresh locks and counter, `rounds` critical sections per thread.
+void contention_reset(long rounds);
+
+// Crew bodies: `rounds` critical sections each, by lock; the _mixed ones
+// take the lock by trylock (retrying, with a yield) in odd-numbered threads.
+void contention_spin_worker(void *arg, int index);
+void contention_mutex_worker(void *arg, int index);
+void contention_spin_mixed_worker(void *arg, int index);
+void contention_mutex_mixed_worker(void *arg, int index);
+
+// Start the workers while main holds the lock (the spinlock if `spin`,
+// else the mutex) and counts itself inside the critical section, and let
+// go only once every worker is blocked (asleep or spinning): a worker let
+// in meanwhile is an overlap.  So a lock that does not exclude fails on
+// every run, not when timing happens to make two threads meet.
+void contention_start(struct crew *crew, int threads, void (*worker)(void *, int), bool spin);
+
+// Fail the test unless the crew finishes with no overlap and no lost
+// increment.
+void contention_check(struct crew *crew, int threads);
+
 // A thread that broadcasts up to two condition variables every millisecond
 // until stopped.  The contract allows a waiter to wake at any time, so this
 // is legal, and a `while` loop around each wait absorbs it (an `if` does
@@ -75,26 +137,22 @@ struct nudger {
     pthread_t thread;
     sync_cond_t *conds[2];
     atomic_int stop;
+    atomic_long rounds; // broadcasts so far: crew_finish waits for a few before "stuck"
 };
 
 void nudger_start(struct nudger *nudger, sync_cond_t *first, sync_cond_t *second);
 void nudger_stop(struct nudger *nudger);
 
-// Seconds on a monotonic clock.
-double test_now(void);
+// Run a forced-schedule scenario (lk_sched.h) on seeds 1-50 under each
+// strategy, random and PCT (depth 3), at most 20000 scheduling points a
+// run, and fail the test with the scheduler's report if any run fails.  A
+// seed fixes the schedule, so a broken primitive that fails on some of
+// these seeds fails on every run of the test, not just sometimes.
+void sync_explore(const char *name, void (*scenario)(void *));
 
 // `seconds` scaled for the tool the test runs under (TSan and Valgrind
-// are several times slower than a native run).
+// are several times slower than a native run): budgets of processor time.
 double test_patience(double seconds);
-
-// Sleep for test_patience(seconds): long enough, on a loaded machine, for
-// a thread that was just started or woken to reach the point where it
-// blocks.
-void test_settle(double seconds);
-
-// Wait up to test_patience(seconds) for *flag to become at least value.
-// Returns whether it did.
-bool test_wait_for(atomic_int *flag, int value, double seconds);
 
 // CPU time a thread has used so far, in seconds; -1 if it has ended.
 double test_thread_cpu(pthread_t thread);

@@ -10,27 +10,9 @@
 #include "labkit_check.h"
 #include "lk_sched.h"
 #include "sync.h"
+#include "sync_test.h"
 
 #ifdef LK_EXPLORE
-
-// Every scenario runs every schedule with at most 2 preemptions (tens to
-// about two thousand runs of half a millisecond), then PCT seeds 1-50.  The
-// search is deterministic, so a broken primitive fails on every run of the
-// test, and the report shows its smallest failing schedule.
-static const struct lk_explore_opts explore_opts = {
-    .strategies = LK_SYSTEMATIC | LK_PCT, .preemptions = 2, .max_schedules = 10000,
-    .max_seconds = 10,
-    .seeds = 50, .step_budget = 20000, .pct_depth = 3
-};
-
-static void explore(const char *name, void (*scenario)(void *))
-{
-    char *report = NULL;
-    int failed = lk_explore(name, scenario, NULL, &explore_opts, &report);
-    ck_assert_msg(failed == 0, "%d forced schedules failed: expected none.\n%s", failed,
-                  report ? report : "");
-    free(report);
-}
 
 // A critical section the scheduler can interrupt: `inside` goes through the
 // layer, so every schedule can try to run another thread in the middle.
@@ -101,43 +83,54 @@ static void explore_mutex_scenario(void *arg)
 
 START_TEST(explore_spin_excludes)
 {
-    // Forced schedules: 3 threads take the spinlock twice each; in every
-    // schedule with at most 2 preemptions no two are ever inside at once.
-    explore("spin_excludes", explore_spin_scenario);
+    // Forced schedules: 3 threads take the spinlock twice each; on every
+    // seed no two are ever inside at once.
+    sync_explore("spin_excludes", explore_spin_scenario);
 }
 END_TEST
 
 START_TEST(explore_mutex_excludes)
 {
-    // Forced schedules: 3 threads take the mutex twice each; in every schedule
+    // Forced schedules: 3 threads take the mutex twice each; on every seed
     // no two are inside at once and no waiter sleeps forever.
-    explore("mutex_excludes", explore_mutex_scenario);
+    sync_explore("mutex_excludes", explore_mutex_scenario);
 }
 END_TEST
+
+// Two players take turns through one condition variable: each waits for
+// its turn, moves, and signals the other.  Every signal is needed: one that
+// is lost leaves both asleep, which the scheduler reports as a deadlock.
+// Many moves give a schedule many chances to slip between a waiter's check
+// and its sleep, or between a signal's wake-up and its sequence bump.
+enum { TURN_MOVES = 20 };
 
 struct explore_cond_scene {
     sync_mutex_t mutex;
     sync_cond_t cond;
-    int flag; // protected by mutex
+    int turn; // protected by mutex: player turn % 2 moves next
 };
 
-static void *explore_cond_waiter(void *arg)
+static void explore_player(struct explore_cond_scene *scene, int me)
 {
-    struct explore_cond_scene *scene = arg;
-    sync_mutex_lock(&scene->mutex);
-    while (!scene->flag)
-        sync_cond_wait(&scene->cond, &scene->mutex);
-    sync_mutex_unlock(&scene->mutex);
+    for (int move = 0; move < TURN_MOVES; move++) {
+        sync_mutex_lock(&scene->mutex);
+        while (scene->turn % 2 != me)
+            sync_cond_wait(&scene->cond, &scene->mutex);
+        scene->turn++;
+        sync_cond_signal(&scene->cond);
+        sync_mutex_unlock(&scene->mutex);
+    }
+}
+
+static void *explore_player_0(void *arg)
+{
+    explore_player(arg, 0);
     return NULL;
 }
 
-static void *explore_cond_signaller(void *arg)
+static void *explore_player_1(void *arg)
 {
-    struct explore_cond_scene *scene = arg;
-    sync_mutex_lock(&scene->mutex);
-    scene->flag = 1;
-    sync_cond_signal(&scene->cond);
-    sync_mutex_unlock(&scene->mutex);
+    explore_player(arg, 1);
     return NULL;
 }
 
@@ -150,18 +143,83 @@ static void explore_cond_scenario(void *arg)
     sync_cond_init(&scene.cond);
     lk_explore_name(&scene.mutex.state, "mutex.state");
     lk_explore_name(&scene.cond.seq, "cond.seq");
-    lk_thread_t waiter, signaller;
-    lk_thread_create(&waiter, explore_cond_waiter, &scene);
-    lk_thread_create(&signaller, explore_cond_signaller, &scene);
-    lk_thread_join(waiter, NULL);
-    lk_thread_join(signaller, NULL);
+    lk_thread_t players[2];
+    lk_thread_create(&players[0], explore_player_0, &scene);
+    lk_thread_create(&players[1], explore_player_1, &scene);
+    lk_thread_join(players[0], NULL);
+    lk_thread_join(players[1], NULL);
+    lk_explore_check(scene.turn == 2 * TURN_MOVES, "moves made: expected %d, got %d",
+                     2 * TURN_MOVES, scene.turn);
 }
 
 START_TEST(explore_cond_signal)
 {
-    // Forced schedules: one thread waits for a flag, another sets it and
-    // signals; in every schedule the waiter wakes (no lost wake-up, no deadlock).
-    explore("cond_signal", explore_cond_scenario);
+    // Forced schedules: two threads take turns through one condition
+    // variable, each signalling the other after its move; on every seed
+    // every signal wakes its waiter (no lost wake-up, no deadlock).
+    sync_explore("cond_signal", explore_cond_scenario);
+}
+END_TEST
+
+// Posters and waiters on a semaphore at 0: every post lets one waiter
+// through, whatever the order.  A post whose wake-up comes before its
+// count (or a wait that checks and sleeps in two steps) leaves a waiter
+// asleep with a unit in the semaphore.
+enum { SEM_PAIRS = 3 };
+
+struct explore_sem_scene {
+    sync_sem_t sem;
+    atomic_uint posting; // posts begun: a waiter may pass only that many
+    atomic_uint passed;  // waiters through
+};
+
+static void *explore_sem_waiter(void *arg)
+{
+    struct explore_sem_scene *scene = arg;
+    sync_sem_wait(&scene->sem);
+    unsigned passed = lk_atomic_fetch_add(&scene->passed, 1) + 1;
+    unsigned posting = lk_atomic_load(&scene->posting);
+    lk_explore_check(passed <= posting,
+                     "%u waiters got through a semaphore at 0 after %u posts began: expected "
+                     "each wait to use up a post",
+                     passed, posting);
+    return NULL;
+}
+
+static void *explore_sem_poster(void *arg)
+{
+    struct explore_sem_scene *scene = arg;
+    lk_atomic_fetch_add(&scene->posting, 1);
+    sync_sem_post(&scene->sem);
+    return NULL;
+}
+
+static void explore_sem_scenario(void *arg)
+{
+    (void)arg;
+    static struct explore_sem_scene scene;
+    memset(&scene, 0, sizeof scene);
+    sync_sem_init(&scene.sem, 0);
+    lk_explore_name(&scene.sem.mutex.state, "sem.mutex.state");
+    lk_explore_name(&scene.sem.nonzero.seq, "sem.nonzero.seq");
+    lk_explore_name(&scene.posting, "posting");
+    lk_explore_name(&scene.passed, "passed");
+    lk_thread_t threads[2 * SEM_PAIRS];
+    for (int i = 0; i < SEM_PAIRS; i++) {
+        lk_thread_create(&threads[2 * i], explore_sem_waiter, &scene);
+        lk_thread_create(&threads[2 * i + 1], explore_sem_poster, &scene);
+    }
+    for (int i = 0; i < 2 * SEM_PAIRS; i++)
+        lk_thread_join(threads[i], NULL);
+    lk_explore_check(!sync_sem_trywait(&scene.sem), "count after %d posts and %d waits: "
+                     "expected 0, but trywait succeeded", SEM_PAIRS, SEM_PAIRS);
+}
+
+START_TEST(explore_sem_post_wakes_waiter)
+{
+    // Forced schedules: waiters block on a semaphore at 0 while as many
+    // posts arrive; on every seed every waiter gets through.
+    sync_explore("sem_post", explore_sem_scenario);
 }
 END_TEST
 #endif
@@ -173,6 +231,7 @@ Suite *lk_suite(void)
     LK_ADD(suite, explore_spin_excludes);
     LK_ADD(suite, explore_mutex_excludes);
     LK_ADD(suite, explore_cond_signal);
+    LK_ADD(suite, explore_sem_post_wakes_waiter);
 #endif
     return suite;
 }
