@@ -65,7 +65,8 @@ def submission_of(kit, lab, fixture, tmp):
     if not os.path.exists(os.path.join(fixture, 'patch')):
         return fixture
     return fixtures.build(lab, fixture, os.path.join(tmp, 'submission',
-                                                     os.path.basename(fixture.rstrip('/'))))
+                                                     os.path.basename(fixture.rstrip('/'))),
+                          kit=kit)
 
 
 def grade(kit, lab, fixture, jobs):
