@@ -470,7 +470,9 @@ static void score(const struct manifest *m, const struct grade_options *opt, str
     g->score = g->max_score = 0;
     for (int i = 0; i < m->case_count; i++) {
         struct case_outcome *c = &g->cases[i];
-        if (c->skipped || !case_selected(opt, &m->cases[i]))
+        // A case none of whose tools this grade runs (--tools) is not graded.
+        if (c->skipped || !case_selected(opt, &m->cases[i]) ||
+            (opt->tools && !(m->cases[i].tools & opt->tools)))
             continue;
         c->passed = !g->problem;
         for (int t = 0; t < m->tool_count; t++)
