@@ -5,7 +5,7 @@
 # `make autograder LAB=...`; docs/instructor.md explains it.
 set -eu
 cd "$(dirname "$0")"
-PACKAGES="gcc make pkg-config check valgrind gdb bubblewrap python3"
+PACKAGES="gcc make pkg-config check libseccomp-dev valgrind gdb bubblewrap python3"
 # An unprivileged user to grade as (empty: grade as whoever runs the autograder).
 LABKIT_USER=${LABKIT_USER-labkit}
 
