@@ -217,11 +217,11 @@ grep -q "^Autolab problems (name and max score): public (52), perf (20), hidden 
 mkdir "$T/al-tar" && tar -C "$T/al-tar" -xf "$al/autograde.tar"
 python3 tests/release/check_secrets.py --autograder "$KIT" "$T/al-tar/labkit-autolab/labkit" >/dev/null || fail "the Autolab tarball leaks"
 ls "$T/al-tar/labkit-autolab/labkit/labs/$LAB/hidden/"*.c >/dev/null 2>&1 || fail "the Autolab tarball has no hidden tests"
-autolab_job() { # DIST_DIR LAB HANDIN...: grade as Autolab would; the last line to $T/al.scores
+autolab_job() { # DIST_DIR LAB HANDIN...: grade as Autolab would (a top-level make); the last line to $T/al.scores
     job="$T/al-job" && rm -rf "$job" && mkdir "$job"
     cp "$1/autograde.tar" "$job/" && cp "$1/autograde-Makefile" "$job/Makefile"
     src=$2 && shift 2 && cp "$@" "$job/"
-    (cd "$job" && LABKIT_GRADE_ARGS='--tools native' nice -n 10 make) >"$T/al.log" 2>&1 || { cat "$T/al.log"; fail "Autolab's make failed"; }
+    (cd "$job" && LABKIT_GRADE_ARGS='--tools native' env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS nice -n 10 make) >"$T/al.log" 2>&1 || { cat "$T/al.log"; fail "Autolab's make failed"; }
     tail -n 1 "$T/al.log" >"$T/al.scores"
     python3 - "$T/al.scores" "labs/$src/lab.conf" "$T/al.log" <<'PY' || { cat "$T/al.log"; fail "the last line is not Autolab's scores"; }
 import sys, json
