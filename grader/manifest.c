@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -354,8 +355,27 @@ static int parse_scale(struct manifest *m, const struct line *l, struct buf *why
 // task N "TITLE" PATTERN...: the handout's tasks; select.c reads them.
 static int parse_task(struct manifest *m, const struct line *l, struct buf *why)
 {
-    (void)m, (void)l, (void)why;
+    if (l->count < 4) {
+        buf_puts(why, "expected: task N \"TITLE\" CASE... (names or globs)");
+        return -1;
+    }
+    m->tasks = xrealloc(m->tasks, sizeof *m->tasks * (size_t)(m->task_count + 1));
+    struct task *t = &m->tasks[m->task_count++];
+    memset(t, 0, sizeof *t);
+    t->number = xstrdup(l->words[1]);
+    t->title = xstrdup(l->words[2]);
+    for (int i = 3; i < l->count; i++)
+        list_add(&t->patterns, &t->pattern_count, l->words[i]);
     return 0;
+}
+
+int manifest_task_of(const struct manifest *m, const struct test_case *c)
+{
+    for (int t = 0; t < m->task_count; t++)
+        for (int i = 0; i < m->tasks[t].pattern_count; i++)
+            if (fnmatch(m->tasks[t].patterns[i], c->name, 0) == 0)
+                return t;
+    return -1;
 }
 
 // The directives of lab.conf (docs/lab-format.md).  A directive without a
@@ -544,6 +564,12 @@ void manifest_free(struct manifest *m)
         free(m->cases[i].description);
     }
     free(m->cases);
+    for (int i = 0; i < m->task_count; i++) {
+        free(m->tasks[i].number);
+        free(m->tasks[i].title);
+        free_list(m->tasks[i].patterns, m->tasks[i].pattern_count);
+    }
+    free(m->tasks);
     memset(m, 0, sizeof *m);
 }
 

@@ -40,6 +40,15 @@ struct test_case {
     int hidden;
 };
 
+// A task of the handout (`task N "TITLE" PATTERN...`): its cases are those
+// the patterns (names or globs) pick.
+struct task {
+    char *number;
+    char *title;
+    char **patterns;
+    int pattern_count;
+};
+
 struct manifest {
     char *lab;
     char *title;
@@ -65,6 +74,8 @@ struct manifest {
     int suite_count;
     struct test_case *cases;
     int case_count;
+    struct task *tasks;
+    int task_count;
 };
 
 enum manifest_status {
@@ -90,6 +101,8 @@ int manifest_parse_tools(const struct manifest *m, char *const *words, int count
 // The tools of a --tools option: all of them (mask 0) when list is NULL.
 int manifest_select_tools(const struct manifest *m, const char *list, unsigned *mask,
                           struct buf *why);
+// The index of the first task whose patterns pick case c (-1: none).
+int manifest_task_of(const struct manifest *m, const struct test_case *c);
 const struct suite *manifest_suite(const struct manifest *m, const char *name);
 // The case's wall-clock limit under a tool, in seconds.
 double manifest_case_timeout(const struct manifest *m, const struct test_case *c, int tool);

@@ -107,50 +107,23 @@ int select_check(const struct manifest *m, const char *spec, struct buf *why)
     return c.bad ? -1 : 0;
 }
 
-// The words of one lab.conf line: spaces separate, "..." quotes.
-static int split_words(char *line, char **words, int max)
-{
-    int n = 0;
-    for (char *p = line; *p && n < max;) {
-        while (*p == ' ' || *p == '\t' || *p == '\n')
-            p++;
-        if (!*p || *p == '#')
-            break;
-        char quote = *p == '"' ? *p++ : 0;
-        words[n++] = p;
-        while (*p && (quote ? *p != quote : (*p != ' ' && *p != '\t' && *p != '\n')))
-            p++;
-        if (*p)
-            *p++ = '\0';
-    }
-    return n;
-}
-
 char *select_task(const struct manifest *m, const char *task, char **title, struct buf *why)
 {
-    char *path = xasprintf("%s/lab.conf", m->dir);
-    FILE *f = fopen(path, "r");
-    char line[4096], *spec = NULL;
+    char *spec = NULL;
     struct buf known = {0};
     *title = NULL;
-    while (f && fgets(line, sizeof line, f)) {
-        char *w[64];
-        int n = split_words(line, w, 64);
-        if (n < 3 || strcmp(w[0], "task") != 0)
+    for (int t = 0; t < m->task_count; t++) {
+        const struct task *k = &m->tasks[t];
+        buf_printf(&known, "%s%s (%s)", known.len ? ", " : "", k->number, k->title);
+        if (strcmp(k->number, task) != 0 || spec)
             continue;
-        buf_printf(&known, "%s%s (%s)", known.len ? ", " : "", w[1], w[2]);
-        if (strcmp(w[1], task) != 0 || spec)
-            continue;
-        *title = xstrdup(w[2]);
-        for (int i = 3; i < n; i++)
-            spec = select_join(spec, w[i]);
+        *title = xstrdup(k->title);
+        for (int i = 0; i < k->pattern_count; i++)
+            spec = select_join(spec, k->patterns[i]);
     }
-    if (f)
-        fclose(f);
     if (!spec)
         buf_printf(why, "%s has no task %s%s%s", m->lab, task,
                    known.len ? "; its tasks: " : " (no `task` lines in its lab.conf)", buf_str(&known));
     buf_free(&known);
-    free(path);
     return spec;
 }

@@ -266,6 +266,7 @@ int main(void)
     suite_add_tcase(s, tc);
     suite_add_tcase(s, tools_tests());
     suite_add_tcase(s, grade_tests());
+    suite_add_tcase(s, report_tests());
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

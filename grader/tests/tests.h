@@ -6,5 +6,6 @@
 
 TCase *tools_tests(void);
 TCase *grade_tests(void);
+TCase *report_tests(void);
 
 #endif
