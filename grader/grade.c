@@ -6,6 +6,7 @@
 #include "guard.h"
 #include "select.h"
 #include "sandbox.h"
+#include "swimlane.h"
 #include "symbols.h"
 #include "verdict.h"
 
@@ -64,6 +65,8 @@ static char **job_env(const struct manifest *m, const struct job *j, double time
     env[n++] = guard_syscalls_env(m);
     // Check's own timeout is a backstop: the sandbox's, shorter, takes the stacks.
     env[n++] = xasprintf("LK_CASE_TIMEOUT=%.0f", timeout * 2 + 10);
+    // Where an explore run writes its failing schedule, for swimlane.c.
+    env[n++] = xasprintf("LK_TRACE_DIR=%s", j->run_dir);
     // Replaying one explore seed through the grader: LK_SEED=N labgrade ...
     static const char *passed_through[] = {"LK_SEED", "LK_STRATEGY", "LK_TRACE_HASH",
                                            "LK_EXPLORE_VERBOSE"};
@@ -532,6 +535,8 @@ int grade_submission(const struct manifest *m, const struct build_env *env, cons
         rc = build_all(m, env, &w, opt, g, &broken, err);
     if (rc == 0)
         run_all(m, &w, opt, broken, g);
+    if (rc == 0 && (opt->keep || opt->workdir))
+        swimlane_draw_all(g, &w); // failing schedules, drawn beside the kept build
     if (rc == 0 && tool_failed(m, g, err))
         rc = -1;
     if (rc >= 0) {

@@ -5,6 +5,7 @@
 
 #include "grade.h"
 #include "report.h"
+#include "swimlane.h"
 #include "util.h"
 
 #include <check.h>
@@ -174,6 +175,33 @@ START_TEST(full_marks_have_no_next_step)
 }
 END_TEST
 
+START_TEST(a_schedule_is_drawn_as_swimlanes)
+{
+    // The format of labs/common/lk_trace.c: a lane per thread, a box per
+    // step with its call site, the preemption in red; text is escaped.
+    const char *schedule = "labkit-schedule 1\n"
+                           "name\tspin_excludes\n"
+                           "reason\tcheck failed: <two> threads & more\n"
+                           "step\t1\t0\tspawn T1\t\t0\n"
+                           "step\t2\t1\tload flag -> 0\tschedules.c\t28\n"
+                           "step\t3\t2\tstore flag = 1\tschedules.c\t29\n"
+                           "preempt\t2\t1\t2\n";
+    char *svg = swimlane_svg(schedule);
+    ck_assert_ptr_nonnull(svg);
+    ck_assert_msg(strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""), "%s", svg);
+    ck_assert_int_eq(count_of(svg, "class=\"box\""), 3);
+    ck_assert_int_eq(count_of(svg, "class=\"lane\""), 3);
+    ck_assert_msg(strstr(svg, ">T1 preempted here: T2 runs<"), "%s", svg);
+    ck_assert_msg(strstr(svg, ">schedules.c:28<"), "%s", svg);
+    ck_assert_msg(strstr(svg, "load flag -&gt; 0"), "%s", svg);
+    ck_assert_msg(strstr(svg, "&lt;two&gt; threads &amp; more"), "%s", svg);
+    ck_assert_msg(!strstr(svg, "<two>"), "%s", svg);
+    free(svg);
+    ck_assert_ptr_null(swimlane_svg("not a schedule\nstep\t1\t0\tx\n"));
+    ck_assert_ptr_null(swimlane_svg("labkit-schedule 1\nstep\t1\t99999\tx\t\t0\n"));
+}
+END_TEST
+
 TCase *report_tests(void)
 {
     TCase *tc = tcase_create("report");
@@ -183,5 +211,6 @@ TCase *report_tests(void)
     tcase_add_test(tc, summary_gives_points_per_task_and_the_next_one);
     tcase_add_test(tc, small_texts_read_right);
     tcase_add_test(tc, full_marks_have_no_next_step);
+    tcase_add_test(tc, a_schedule_is_drawn_as_swimlanes);
     return tc;
 }

@@ -639,6 +639,11 @@ int lk_explore(const char *name, void (*scenario)(void *), void *arg,
     int failed = e.failed[0] + e.failed[1] + e.failed[2] + e.failed[3];
     explore_summary(&e, now_seconds() - (e.seeds_start > 0 ? e.seeds_start : start));
     if (e.first) {
+#ifdef LK_EXPLORE
+        char reason[MESSAGE_LEN + 256] = "";
+        append_reason(reason, sizeof reason, &e);
+        lk_trace_write(e.name, &e.first->shared, reason);
+#endif
         char *text = make_report(&e);
         if (report)
             *report = text;

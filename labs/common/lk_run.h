@@ -143,6 +143,9 @@ int lk_parse_schedule(const char *text, struct deviation *devs);
 // In the run's child: run the scenario under the scheduler (lk_sched.c).
 void lk_sched_run(const struct run_config *config, void (*scenario)(void *), void *arg)
     __attribute__((noreturn));
+// The failing run s, step by step, to LK_TRACE_DIR/NAME.schedule for tools
+// to draw (lk_trace.c); nothing when LK_TRACE_DIR is not set.
+void lk_trace_write(const char *name, const struct run_shared *s, const char *reason);
 #endif
 
 #endif

@@ -45,8 +45,10 @@ grep -q '^task 2, the futex mutex' "$T/out" || { cat "$T/out"; fail "TASK=2 does
 expect_names "$T/t.json" $(awk '$1 == "case" && $3 ~ /^(explore_)?mutex_/ { print $3 }' labs/sync/lab.conf)
 make -s grade LAB=sync TASK=9 >"$T/out" 2>&1 && fail "TASK=9 succeeded"
 grep -q 'sync has no task 9; its tasks: 1 (the spinlock), 2 (the futex mutex)' "$T/out" || { cat "$T/out"; fail "TASK=9 does not list the tasks"; }
-# Every sync case belongs to one task, and every task picks a case.
-python3 - labs/sync/lab.conf <<'PY' || fail "sync's tasks do not cover its cases once each"
+# In each lab with handout tasks, every case belongs to one task, and every
+# task picks a case.
+for lab in malloc sync race deadlock eventloop channels stm; do
+python3 - labs/$lab/lab.conf <<'PY' || fail "$lab's tasks do not cover its cases once each"
 import fnmatch, shlex, sys
 lines = [shlex.split(l.split('#')[0]) for l in open(sys.argv[1])]
 cases = [w[2] for w in lines if w and w[0] == 'case']
@@ -54,11 +56,22 @@ tasks = [w[3:] for w in lines if w and w[0] == 'task']
 owners = {c: [i for i, pats in enumerate(tasks) if any(fnmatch.fnmatch(c, p) for p in pats)] for c in cases}
 bad = {c: o for c, o in owners.items() if len(o) != 1}
 empty = [i + 1 for i, pats in enumerate(tasks) if not any(fnmatch.fnmatch(c, p) for c in cases for p in pats)]
-if bad or empty:
-    print('cases in no task or several:', bad, 'tasks with no case:', empty)
+if bad or empty or not tasks:
+    print(sys.argv[1], 'cases in no task or several:', bad, 'tasks with no case:', empty)
 sys.exit(1 if bad or empty or not tasks else 0)
 PY
-ok "make grade LAB=sync TASK=2 grades exactly Task 2's cases; an unknown task lists the tasks"
+done
+ok "make grade LAB=sync TASK=2 grades exactly Task 2's cases; an unknown task lists the tasks; each lab's tasks cover its cases"
+
+# The report: one reason, failed by every case of the malloc starter, is
+# explained once; the summary by task names the task to work on next.
+$G --tools native malloc >"$T/out" 2>&1
+[ "$(grep -c 'mm_init() on an empty heap' "$T/out")" = 1 ] || { cat "$T/out"; fail "the malloc starter's one reason is not printed once"; }
+grep -q '^  [0-9]* cases fail the same way' "$T/out" || fail "the malloc starter's report does not group its failures"
+grep -q '^next: Task 1, an implicit free list (0/[0-9]*)$' "$T/out" || { cat "$T/out"; fail "the report does not say which task is next"; }
+grep -q '^malloc: malloc:' "$T/out" && fail "the report's title names the lab twice"
+grep -q '(1 points)' "$T/out" && fail "the report says (1 points)"
+ok "a reason many cases share is printed once, with the cases; the report ends with points by task and the next task"
 
 # The last failing build, and commands that work from anywhere.  A copy of
 # the kit, so that this test's .labgrade/ is its own.
@@ -67,6 +80,7 @@ git ls-files --cached --others --exclude-standard | grep -v -E '^dist/|\.o$|^\.l
     tar -cf - -T - | tar -C "$T/kit" -xf -
 make -s -C "$T/kit" grader >/dev/null 2>&1 || fail "the copy of the kit does not build"
 (cd / && "$T/kit/grader/labgrade" --tools native,explore --case 'explore_mutex_excludes,mutex_trylock_semantics' sync) >"$T/out" 2>&1
+cp "$T/out" "$T/out.explore"
 [ -d "$T/kit/.labgrade/last/build" ] || fail "a failing grade left no build in .labgrade/last"
 [ -L "$T/kit/.labgrade/last" ] && [ "$(ls "$T/kit/.labgrade")" = last ] || fail ".labgrade holds more than the link last: $(ls "$T/kit/.labgrade")"
 grep -q '/tmp/labgrade\.' "$T/out" && fail "the report names a deleted temporary folder"
@@ -83,5 +97,18 @@ grep -q 'mutex_trylock_semantics' "$T/rerun.log" && grep -q 'Failures: 1' "$T/re
 (cd "$T/kit" && git init -q . 2>/dev/null && git add -A >/dev/null 2>&1; git -C "$T/kit" status --porcelain --ignored | grep -q '^!! .labgrade/$') ||
     fail ".labgrade/ is not git-ignored"
 ok "a failing build stays in .labgrade/last (git-ignored); its replay and rerun commands work from another folder"
+
+# The failing explore schedule of that grade, drawn as swimlanes: an SVG
+# beside the kept build, named in the report.
+svg=$(sed -n 's/^ *the schedule drawn as swimlanes (open it in a browser): //p' "$T/out.explore" | head -n 1)
+case $svg in
+"$T/kit/.labgrade/last/"*.svg) ;;
+*) cat "$T/out.explore"; fail "the report names no drawing of the failing schedule under .labgrade/last" ;;
+esac
+[ -f "$svg" ] && python3 -c 'import sys, xml.etree.ElementTree as E; sys.exit(E.parse(sys.argv[1]).getroot().tag != "{http://www.w3.org/2000/svg}svg")' "$svg" ||
+    fail "the drawing $svg is not an SVG file"
+grep -q 'T1 preempted here: T2 runs' "$svg" && grep -q 'fetch_add inside' "$svg" ||
+    fail "the drawing does not show the steps and the preemption of the report's table"
+ok "a failing forced schedule is drawn as per-thread swimlanes (SVG) beside the kept build, and the report names it"
 
 [ $FAILED = 0 ] && echo "commands: all passed" || { echo "commands: FAILED"; exit 1; }

@@ -11,7 +11,7 @@ VERBOSE=${1:-}
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/lk-sched.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT INT TERM
 FAILED=0
-LIB="$COMMON/lk_atomic.c $COMMON/lk_sched.c $COMMON/lk_sched_sys.c $COMMON/lk_explore.c $COMMON/lk_mutex.c $COMMON/lk_search.c"
+LIB="$COMMON/lk_atomic.c $COMMON/lk_sched.c $COMMON/lk_sched_sys.c $COMMON/lk_explore.c $COMMON/lk_mutex.c $COMMON/lk_search.c $COMMON/lk_trace.c"
 CFLAGS="-std=gnu11 -g -Wall -Wextra -Werror -I$COMMON"
 
 pass() { echo "ok   $*"; }
