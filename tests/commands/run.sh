@@ -73,6 +73,14 @@ grep -q '^malloc: malloc:' "$T/out" && fail "the report's title names the lab tw
 grep -q '(1 points)' "$T/out" && fail "the report says (1 points)"
 ok "a reason many cases share is printed once, with the cases; the report ends with points by task and the next task"
 
+# A test's headline over an explore report counts nothing of its own: the
+# report says how many runs failed of how many ran (runs stop early after a
+# slow failure, so "N of 2 x seeds" would disagree with it).
+for lab in channels stm sync race deadlock; do
+    grep -rn -E '"%d of %d (forced )?schedules' labs/$lab --include=*.c && fail "$lab: a test's message counts schedules its report may not have run"
+done
+ok "explore failures give one count, the report's"
+
 # The last failing build, and commands that work from anywhere.  A copy of
 # the kit, so that this test's .labgrade/ is its own.
 mkdir "$T/kit"

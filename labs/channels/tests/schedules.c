@@ -24,8 +24,9 @@ static void explore(const char *name, void (*scenario)(void *))
 {
     char *report = NULL;
     int failed = lk_explore(name, scenario, NULL, &explore_opts, &report);
-    ck_assert_msg(failed == 0, "%d of %d forced schedules failed: expected none.\n%s", failed,
-                  2 * explore_opts.seeds, report ? report : "");
+    // The count is the report's own ("N of M runs failed"): lk_explore stops
+    // early after a slow failure, so the seeds asked for may not all run.
+    ck_assert_msg(failed == 0, "forced schedules failed: expected none.\n%s", report ? report : "");
     free(report);
 }
 
