@@ -198,7 +198,7 @@ static int case_failures(const struct grade *g, int i, struct failure *f)
             continue;
         const char *reason = o->reason ? o->reason : "";
         int k = 0;
-        while (k < n && strcmp(f[k].reason, reason) != 0)
+        while (k < n && !same_text(f[k].reason, reason, name))
             k++;
         if (k == n)
             f[n++] = (struct failure){.reason = reason};
