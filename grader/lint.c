@@ -4,6 +4,7 @@
 
 #include "sandbox.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,35 @@ static int check_variant(const struct manifest *m, const struct workdir *w, int 
     return problems;
 }
 
+// With `task` lines, each case belongs to exactly one task (a report's
+// points by task add up) and each task has a case.
+static int check_tasks(const struct manifest *m)
+{
+    int problems = 0;
+    int *cases = xcalloc((size_t)m->task_count + 1, sizeof *cases);
+    for (int i = 0; i < m->case_count && m->task_count; i++) {
+        int owners = 0;
+        for (int t = 0; t < m->task_count; t++)
+            for (int k = 0; k < m->tasks[t].pattern_count; k++)
+                if (fnmatch(m->tasks[t].patterns[k], m->cases[i].name, 0) == 0) {
+                    owners++;
+                    cases[t]++;
+                    break;
+                }
+        if (owners != 1) {
+            printf("lint: case %s is in %d tasks: expected one\n", m->cases[i].name, owners);
+            problems++;
+        }
+    }
+    for (int t = 0; t < m->task_count; t++)
+        if (!cases[t]) {
+            printf("lint: task %s (%s) picks no case\n", m->tasks[t].number, m->tasks[t].title);
+            problems++;
+        }
+    free(cases);
+    return problems;
+}
+
 int lint_lab(const struct manifest *m, const struct build_env *env, const char *submission)
 {
     char template[] = "/tmp/labgrade-lint.XXXXXX";
@@ -110,6 +140,7 @@ int lint_lab(const struct manifest *m, const struct build_env *env, const char *
             if (m->suites[s].present)
                 problems += check_variant(m, &w, t, s);
     }
+    problems += check_tasks(m);
     double points = 0, hidden = 0;
     for (int i = 0; i < m->case_count; i++) {
         points += m->cases[i].points;
