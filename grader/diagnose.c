@@ -95,12 +95,32 @@ static int is_frame(const char *line)
            (line[0] == '#' && line[1] >= '0' && line[1] <= '9');
 }
 
+// TSan's "Thread T2 (tid=7, running) created by main thread at:" whose
+// stack has no frame in the student's files: the tests made that thread, and
+// its stack would show only "...".
+static int thread_made_elsewhere(char **lines, int count, char **files, int file_count)
+{
+    const char *text = lines[0] + strspn(lines[0], " ");
+    if (strncmp(text, "Thread T", 8) != 0 || !strstr(text, " created by "))
+        return 0;
+    for (int i = 1; i < count && is_frame(lines[i]); i++)
+        if (frame_in_files(lines[i], files, file_count))
+            return 0;
+    return 1;
+}
+
 // Keep a block of report lines: every non-frame line, the first frame of
-// each stack, and the frames in the student's files.
+// each stack, and the frames in the student's files; not the threads the
+// tests made.
 static void trim_block(char **lines, int count, char **files, int file_count, struct buf *out)
 {
     int first_of_stack = 1, skipped = 0, emitted = 0;
     for (int i = 0; i < count && emitted < REPORT_LINES; i++) {
+        if (!is_frame(lines[i]) && thread_made_elsewhere(lines + i, count - i, files, file_count)) {
+            while (i + 1 < count && is_frame(lines[i + 1]))
+                i++;
+            continue;
+        }
         if (!is_frame(lines[i])) {
             if (skipped)
                 buf_puts(out, "      ...\n");
