@@ -303,18 +303,35 @@ char *diagnose_stacks(const char *stacks_path, char **files, int file_count)
     if (!text)
         return NULL;
     char **lines;
-    int n = split_lines(text, &lines), threads = 0;
+    int n = split_lines(text, &lines), threads = 0, shown = 0;
+    const char *elsewhere = NULL; // a thread's innermost frame with a source line
     struct buf out = {0};
-    for (int i = 0; i < n; i++) {
-        if (strncmp(lines[i], "Thread ", 7) == 0) {
+    for (int i = 0; i <= n; i++) {
+        int header = i < n && strncmp(lines[i], "Thread ", 7) == 0;
+        // A thread with no frame in the student's files: where it was in the lab's.
+        if ((header || i == n) && threads && !shown && elsewhere) {
+            // "f (arg=<optimized out>) at sync_test.c:250" -> "f at sync_test.c:250"
+            const char *at = strstr(elsewhere, " at ");
+            buf_printf(&out, "    (in the lab's code) %.*s%s\n", (int)strcspn(elsewhere, " ("),
+                       elsewhere, at);
+        }
+        if (i == n)
+            break;
+        const char *in = strstr(lines[i], " in ");
+        const char *what = in ? in + 4 : strchr(lines[i], ' ');
+        if (header) {
             // "Thread 2 (Thread 0x7f.. (LWP 12) "public"):" -> "thread 2:"
             int number = atoi(lines[i] + 7);
             buf_printf(&out, "  thread %d:\n", number);
             threads++;
+            shown = 0;
+            elsewhere = NULL;
         } else if (lines[i][0] == '#' && frame_in_files(lines[i], files, file_count)) {
-            const char *in = strstr(lines[i], " in ");
-            const char *what = in ? in + 4 : strchr(lines[i], ' ');
             buf_printf(&out, "    %s\n", what ? what : lines[i]);
+            shown++;
+        } else if (lines[i][0] == '#' && !elsewhere && what && strstr(what, " at ") &&
+                   !strchr(strstr(what, " at "), '/') && strstr(what, ".c:")) {
+            elsewhere = what; // the lab's files build without a folder: not libc's
         }
     }
     free(lines);

@@ -235,6 +235,10 @@ START_TEST(thread_dump_shows_where_each_thread_waits)
               "#0  0x00007f in __futex_abstimed_wait () from /lib/libc.so.6\n"
               "#1  0x000055 in lock (m=0x10) at bank.c:20\n"
               "#2  0x000056 in transfer (a=1, b=2) at bank.c:31\n"
+              "Thread 3 (Thread 0x7d (LWP 13) \"public\"):\n"
+              "#0  0x00007f in __GI_sched_yield () at ../sysdeps/unix/sched_yield.c:4\n"
+              "#1  0x000057 in wait_turn (c=0x20) at bank_test.c:44\n"
+              "#2  0x000058 in worker (arg=0x0) at bank_test.c:60\n"
               "Thread 1 (Thread 0x7e (LWP 11) \"public\"):\n"
               "#0  0x00007f in pthread_join () from /lib/libc.so.6\n");
     char *files[] = {"bank.c"};
@@ -242,7 +246,11 @@ START_TEST(thread_dump_shows_where_each_thread_waits)
     char *dump = diagnose_stacks(path, files, 1);
     ck_assert_ptr_nonnull(dump);
     ck_assert_msg(strstr(dump, "thread 2:\n    lock (m=0x10) at bank.c:20\n    transfer (a=1, b=2) "
-                               "at bank.c:31\n  thread 1:\n"),
+                               "at bank.c:31\n  thread 3:\n"),
+                  "%s", dump);
+    // A thread in the lab's code only: its innermost frame with a line.
+    ck_assert_msg(strstr(dump, "thread 3:\n    (in the lab's code) wait_turn at bank_test.c:44\n"
+                               "  thread 1:\n"),
                   "%s", dump);
     free(dump);
     free(path);
