@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "tests.h"
 
+#include "guard.h"
 #include "tools.h"
 #include "util.h"
 
@@ -184,6 +185,32 @@ START_TEST(ubsan_report_names_the_line_and_the_behaviour)
 }
 END_TEST
 
+START_TEST(tool_needs_reach_the_runners_filter)
+{
+    // A run's LK_SYSCALLS holds the lab's calls in the filter's words (files
+    // opened for reading only, fork with clone) and then its tool's needs.
+    char *lab[] = {"openat", "fork"};
+    struct manifest m = {.syscalls = lab, .syscall_count = 2};
+    for (int i = 0; i < tool_kind_count; i++) {
+        char *env = guard_syscalls_env(&m, &tool_kinds[i]);
+        ck_assert_msg(strncmp(env, "LK_SYSCALLS=openat:rdonly fork clone ", 37) == 0, "%s", env);
+        if (tool_kinds[i].syscalls)
+            ck_assert_msg(strstr(env + 37, tool_kinds[i].syscalls), "%s", env);
+        free(env);
+    }
+    char *env = guard_syscalls_env(&m, tool_kind_find("tsan"));
+    ck_assert_str_eq(env, "LK_SYSCALLS=openat:rdonly fork clone ioctl:tcgets");
+    free(env);
+    m.syscall_count = 0;
+    env = guard_syscalls_env(&m, tool_kind_find("native"));
+    ck_assert_str_eq(env, "LK_SYSCALLS=");
+    free(env);
+    env = guard_syscalls_env(&m, tool_kind_find("explore"));
+    ck_assert_msg(strncmp(env, "LK_SYSCALLS=clone ", 18) == 0, "%s", env);
+    free(env);
+}
+END_TEST
+
 TCase *tools_tests(void)
 {
     TCase *tc = tcase_create("tools");
@@ -195,5 +222,6 @@ TCase *tools_tests(void)
     tcase_add_test(tc, tsan_report_is_cut_and_paths_shortened);
     tcase_add_test(tc, asan_overflow_names_the_students_line);
     tcase_add_test(tc, ubsan_report_names_the_line_and_the_behaviour);
+    tcase_add_test(tc, tool_needs_reach_the_runners_filter);
     return tc;
 }
