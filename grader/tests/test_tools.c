@@ -213,15 +213,15 @@ END_TEST
 
 TCase *tools_tests(void)
 {
+    const TTest *const tests[] = {
+        builds_shared_by_tools_use_the_same_flags, rerun_line_is_the_command_the_grader_runs,
+        valgrind_that_cannot_read_the_binary_is_a_tool_failure,
+        missing_sanitizer_runtime_is_a_tool_failure, valgrind_report_is_cut_to_the_students_frames,
+        tsan_report_is_cut_and_paths_shortened, asan_overflow_names_the_students_line,
+        ubsan_report_names_the_line_and_the_behaviour, tool_needs_reach_the_runners_filter,
+    };
     TCase *tc = tcase_create("tools");
-    tcase_add_test(tc, builds_shared_by_tools_use_the_same_flags);
-    tcase_add_test(tc, rerun_line_is_the_command_the_grader_runs);
-    tcase_add_test(tc, valgrind_that_cannot_read_the_binary_is_a_tool_failure);
-    tcase_add_test(tc, missing_sanitizer_runtime_is_a_tool_failure);
-    tcase_add_test(tc, valgrind_report_is_cut_to_the_students_frames);
-    tcase_add_test(tc, tsan_report_is_cut_and_paths_shortened);
-    tcase_add_test(tc, asan_overflow_names_the_students_line);
-    tcase_add_test(tc, ubsan_report_names_the_line_and_the_behaviour);
-    tcase_add_test(tc, tool_needs_reach_the_runners_filter);
+    for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
+        tcase_add_test(tc, tests[i]);
     return tc;
 }
