@@ -53,8 +53,10 @@ struct batch {
     char *out;
     int jobs, force, have_deadline;
     time_t deadline;
+    char *kit_real;
     struct manifest m;
     struct build_env env;
+    int have_manifest, have_env;   // what batch_free must free
     struct student *students;
     int count;
     double student_limit;  // seconds before a student's grading process is stopped
@@ -92,6 +94,7 @@ static int parse_deadline(const char *text, time_t *out)
     return *out == (time_t)-1 ? -1 : 0;
 }
 
+// Returns 0, 1 after printing --help, or -1 on a bad option.
 static int parse_options(int argc, char **argv, struct batch *b)
 {
     static const struct option options[] = {
@@ -120,7 +123,7 @@ static int parse_options(int argc, char **argv, struct batch *b)
                 return -1;
             b->report.hidden_visibility = optarg;
             break;
-        case 'h': usage(stdout); exit(0);
+        case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
     }
@@ -542,7 +545,8 @@ static int setup(struct batch *b, const char *lab)
     unsigned mask;
     char *out = NULL;
     int rc = -1;
-    if (manifest_load(b->kit, lab, &b->m, &err) != 0) {
+    b->have_manifest = manifest_load(b->kit, lab, &b->m, &err) == 0;
+    if (!b->have_manifest) {
         fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
     } else if (select_check(&b->m, b->grade.only_case, &err) != 0) {
         fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
@@ -553,6 +557,7 @@ static int setup(struct batch *b, const char *lab)
     } else if (build_env_init(&b->env, b->kit, b->cc, &err) != 0) {
         fprintf(stderr, "labgrade batch: %s\n", buf_str(&err));
     } else {
+        b->have_env = 1;
         b->grade.tools = mask;
         free(b->out);
         b->out = out;
@@ -564,47 +569,62 @@ static int setup(struct batch *b, const char *lab)
     return rc;
 }
 
+static void batch_free(struct batch *b)
+{
+    for (int k = 0; k < b->count; k++) {
+        free(b->students[k].name);
+        free(b->students[k].path);
+        gradebook_free_record(&b->students[k].s);
+    }
+    free(b->students);
+    if (b->have_env)
+        build_env_free(&b->env);
+    if (b->have_manifest)
+        manifest_free(&b->m);
+    free(b->out);
+    free(b->kit_real);
+    free((char *)b->grade.only_case);   // --case's patterns
+}
+
+// Grade every submission and write the gradebook.  Returns the exit status.
+static int batch_run(struct batch *b, const char *lab, const char *kit)
+{
+    b->kit_real = path_real(b->kit ? b->kit : kit);
+    if (!b->kit_real || !dir_exists(b->dir)) {
+        fprintf(stderr, "labgrade batch: %s does not exist\n",
+                b->kit_real ? b->dir : b->kit ? b->kit : kit);
+        return 2;
+    }
+    b->kit = b->kit_real;
+    if (setup(b, lab) != 0)
+        return 2;
+    b->student_limit = student_limit(b);
+    printf("grading %d submission%s of %s, %d at a time, into %s\n", b->count,
+           b->count == 1 ? "" : "s", b->m.lab, b->jobs, b->out);
+    double start = now_seconds();
+    grade_all(b);
+    char *gradebook = path_join(b->out, "gradebook.csv");
+    int failed = 0, late = 0, rc = write_gradebook(b, gradebook);
+    for (int k = 0; k < b->count; k++) {
+        failed += strcmp(b->students[k].state, "not graded") == 0;
+        late += is_late(b, &b->students[k].s);
+    }
+    printf("gradebook: %s (%d graded, %d not graded, %d late) in %.1f s\n", gradebook,
+           b->count - failed, failed, late, now_seconds() - start);
+    if (rc != 0)
+        fprintf(stderr, "labgrade batch: cannot write %s\n", gradebook);
+    free(gradebook);
+    return rc != 0 ? 2 : failed ? 1 : 0;
+}
+
 int batch_main(int argc, char **argv, const char *kit)
 {
     struct batch b = {0};
     b.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
     b.cc = "cc";
     b.report.hidden_visibility = "after_published";
-    if (parse_options(argc, argv, &b) != 0)
-        return 2;
-    char *kit_real = path_real(b.kit ? b.kit : kit);
-    if (!kit_real || !dir_exists(b.dir)) {
-        fprintf(stderr, "labgrade batch: %s does not exist\n", kit_real ? b.dir : b.kit ? b.kit : kit);
-        return 2;
-    }
-    b.kit = kit_real;
-    if (setup(&b, argv[optind]) != 0)
-        return 2;
-    b.student_limit = student_limit(&b);
-    printf("grading %d submission%s of %s, %d at a time, into %s\n", b.count,
-           b.count == 1 ? "" : "s", b.m.lab, b.jobs, b.out);
-    double start = now_seconds();
-    grade_all(&b);
-    char *gradebook = path_join(b.out, "gradebook.csv");
-    int failed = 0, late = 0, rc = write_gradebook(&b, gradebook);
-    for (int k = 0; k < b.count; k++) {
-        failed += strcmp(b.students[k].state, "not graded") == 0;
-        late += is_late(&b, &b.students[k].s);
-    }
-    printf("gradebook: %s (%d graded, %d not graded, %d late) in %.1f s\n", gradebook,
-           b.count - failed, failed, late, now_seconds() - start);
-    if (rc != 0)
-        fprintf(stderr, "labgrade batch: cannot write %s\n", gradebook);
-    free(gradebook);
-    for (int k = 0; k < b.count; k++) {
-        free(b.students[k].name);
-        free(b.students[k].path);
-        gradebook_free_record(&b.students[k].s);
-    }
-    free(b.students);
-    build_env_free(&b.env);
-    manifest_free(&b.m);
-    free(b.out);
-    free(kit_real);
-    return rc != 0 ? 2 : failed ? 1 : 0;
+    int parsed = parse_options(argc, argv, &b);   // 1: --help
+    int rc = parsed < 0 ? 2 : parsed > 0 ? 0 : batch_run(&b, argv[optind], kit);
+    batch_free(&b);
+    return rc;
 }

@@ -62,7 +62,7 @@ static char **job_env(const struct manifest *m, const struct job *j, double time
     env[n++] = xstrdup("HOME=/tmp");
     env[n++] = xstrdup("TMPDIR=/tmp");
     env[n++] = xstrdup("LK_RESULT_FD=3");
-    env[n++] = guard_syscalls_env(m);
+    env[n++] = guard_syscalls_env(m, t->kind);
     // Check's own timeout is a backstop: the sandbox's, shorter, takes the stacks.
     env[n++] = xasprintf("LK_CASE_TIMEOUT=%.0f", timeout * 2 + 10);
     // Where an explore run writes its failing schedule, for swimlane.c.

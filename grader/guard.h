@@ -21,8 +21,9 @@ int guard_proof_ok(const char *proof, const unsigned char key[GUARD_KEY_BYTES]);
 // The forgery verdict's message.
 const char *guard_forged_message(void);
 
-// "LK_SYSCALLS=..." for a test run's environment (caller frees).
-char *guard_syscalls_env(const struct manifest *m);
+// "LK_SYSCALLS=..." for a test run's environment: the lab's `syscalls` and what
+// the tool needs, in the runner's words (caller frees).
+char *guard_syscalls_env(const struct manifest *m, const struct tool_kind *kind);
 
 // The folder where submitted sources are compiled: the submitted files and
 // the lab's provided headers only, so no #include reaches a test source.

@@ -90,6 +90,7 @@ static char *default_kit(void)
     return xstrdup(exe);
 }
 
+// Returns 0, 1 after printing --help, or -1 on a bad option.
 static int parse_options(int argc, char **argv, struct cli *cli)
 {
     static const struct option options[] = {
@@ -123,7 +124,7 @@ static int parse_options(int argc, char **argv, struct cli *cli)
             cli->report.hidden_visibility = optarg;
             break;
         case 'q': cli->quiet = 1; break;
-        case 'h': usage(stdout); exit(0);
+        case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
     }
@@ -258,6 +259,84 @@ static int grade_command(struct cli *cli, const struct manifest *m, const struct
     return rc;
 }
 
+// Grade (or lint) the lab argv[optind] names.  One exit path frees what
+// was made, so an early error leaves nothing held.
+static int run_command(struct cli *cli, int argc, char **argv)
+{
+    int rc = EXIT_USAGE, loaded = -1, env_ready = 0;
+    struct manifest m;
+    struct build_env env;
+    struct buf err = {0};
+    char *submission = NULL;
+    char *kit = cli->kit ? path_real(cli->kit) : default_kit();
+    if (!kit || !dir_exists(kit)) {
+        fprintf(stderr, "labgrade: the kit folder %s does not exist\n", cli->kit);
+        goto out;
+    }
+    const char *command = optind < argc ? argv[optind] : NULL;
+    if (!command) {
+        usage(stderr);
+        goto out;
+    }
+    if (strcmp(command, "list") == 0) {
+        rc = list_labs(kit);
+        goto out;
+    }
+    int lint = strcmp(command, "lint") == 0;
+    if (lint && ++optind >= argc) {
+        fprintf(stderr, "labgrade: lint needs a lab name\n");
+        goto out;
+    }
+    const char *lab = argv[optind];
+    loaded = manifest_load(kit, lab, &m, &err);
+    if (loaded != MANIFEST_OK) {
+        fprintf(stderr, "labgrade: %s\n", buf_str(&err));
+        if (loaded == MANIFEST_NO_LAB)
+            fprintf(stderr, "labgrade: the labs in this kit: `labgrade list`\n");
+        goto out;
+    }
+    if (select_cases(cli, &m) != 0)
+        goto out;
+    unsigned mask;
+    if (manifest_select_tools(&m, cli->tools, &mask, &err) != 0) {
+        fprintf(stderr, "labgrade: lab %s: %s\n", lab, buf_str(&err));
+        goto out;
+    }
+    cli->grade.tools = mask;
+    if (!tools_installed(&m, mask))
+        goto out;
+    if (optind + 1 < argc) {
+        submission = xstrdup(argv[optind + 1]);
+    } else {
+        submission = xasprintf("%s/solutions/%s", kit, lab);
+        if (!lint || !dir_exists(submission)) {
+            free(submission);
+            submission = xasprintf("%s/starter/%s", kit, lab);
+        }
+    }
+    cli->report.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    cli->grade.progress = isatty(STDERR_FILENO) && !cli->quiet;
+    cli->grade.use_bwrap = !cli->no_sandbox && sandbox_bwrap_works();
+    if (!cli->no_sandbox && !cli->grade.use_bwrap && !cli->quiet)
+        fprintf(stderr, "labgrade: bubblewrap is not available here: tests run with process "
+                        "limits only, not in a sandbox (apt-get install bubblewrap)\n");
+    if (build_env_init(&env, kit, cli->cc, &err) != 0) {
+        fprintf(stderr, "labgrade: %s\n", buf_str(&err));
+        goto out;
+    }
+    env_ready = 1;
+    rc = lint ? lint_lab(&m, &env, submission) : grade_command(cli, &m, &env, submission, kit);
+out:
+    if (env_ready)
+        build_env_free(&env);
+    if (loaded == MANIFEST_OK)
+        manifest_free(&m);
+    free(submission);
+    free(kit);
+    buf_free(&err);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct cli cli = {0};
@@ -271,69 +350,8 @@ int main(int argc, char **argv)
         free(kit);
         return rc;
     }
-    if (parse_options(argc, argv, &cli) != 0)
-        return EXIT_USAGE;
-    char *kit = cli.kit ? path_real(cli.kit) : default_kit();
-    if (!kit || !dir_exists(kit)) {
-        fprintf(stderr, "labgrade: the kit folder %s does not exist\n", cli.kit);
-        return EXIT_USAGE;
-    }
-    const char *command = optind < argc ? argv[optind] : NULL;
-    if (!command) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
-    if (strcmp(command, "list") == 0)
-        return list_labs(kit);
-    int lint = strcmp(command, "lint") == 0;
-    if (lint && ++optind >= argc) {
-        fprintf(stderr, "labgrade: lint needs a lab name\n");
-        return EXIT_USAGE;
-    }
-    const char *lab = argv[optind];
-    struct manifest m;
-    struct buf err = {0};
-    enum manifest_status loaded = manifest_load(kit, lab, &m, &err);
-    if (loaded != MANIFEST_OK) {
-        fprintf(stderr, "labgrade: %s\n", buf_str(&err));
-        if (loaded == MANIFEST_NO_LAB)
-            fprintf(stderr, "labgrade: the labs in this kit: `labgrade list`\n");
-        return EXIT_USAGE;
-    }
-    if (select_cases(&cli, &m) != 0)
-        return EXIT_USAGE;
-    unsigned mask;
-    if (manifest_select_tools(&m, cli.tools, &mask, &err) != 0) {
-        fprintf(stderr, "labgrade: lab %s: %s\n", lab, buf_str(&err));
-        return EXIT_USAGE;
-    }
-    cli.grade.tools = mask;
-    if (!tools_installed(&m, mask))
-        return EXIT_USAGE;
-    char *submission = optind + 1 < argc ? xstrdup(argv[optind + 1]) : NULL;
-    if (!submission) {
-        char *solution = xasprintf("%s/solutions/%s", kit, lab);
-        submission = lint && dir_exists(solution) ? solution : xasprintf("%s/starter/%s", kit, lab);
-        if (submission != solution)
-            free(solution);
-    }
-    cli.report.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-    cli.grade.progress = isatty(STDERR_FILENO) && !cli.quiet;
-    cli.grade.use_bwrap = !cli.no_sandbox && sandbox_bwrap_works();
-    if (!cli.no_sandbox && !cli.grade.use_bwrap && !cli.quiet)
-        fprintf(stderr, "labgrade: bubblewrap is not available here: tests run with process "
-                        "limits only, not in a sandbox (apt-get install bubblewrap)\n");
-    struct build_env env;
-    if (build_env_init(&env, kit, cli.cc, &err) != 0) {
-        fprintf(stderr, "labgrade: %s\n", buf_str(&err));
-        return EXIT_USAGE;
-    }
-    int rc = lint ? lint_lab(&m, &env, submission)
-                  : grade_command(&cli, &m, &env, submission, kit);
-    build_env_free(&env);
-    manifest_free(&m);
-    free(submission);
-    free(kit);
-    buf_free(&err);
+    int parsed = parse_options(argc, argv, &cli);   // 1: --help
+    int rc = parsed < 0 ? EXIT_USAGE : parsed > 0 ? EXIT_FULL : run_command(&cli, argc, argv);
+    free((char *)cli.grade.only_case);   // --case's or --task's patterns
     return rc;
 }

@@ -58,11 +58,13 @@ const struct tool_kind tool_kinds[] = {
         .cflags = "-gdwarf-4", .scale = 10, .program = "valgrind", .prefix = memcheck_prefix,
         .found_exit = 97, .log_prefix = "valgrind.", .parse = diagnose_valgrind_text,
         .cannot_run = memcheck_failures, .flags = TOOL_WATCH_RSS | TOOL_NO_STACKS,
+        .syscalls = "rt_sigtimedwait",   // Valgrind's own scheduler
     },
     [TOOL_KIND_TSAN] = {
         .name = "tsan", .label = "ThreadSanitizer", .finding = "TSAN", .variant = "tsan",
         .cflags = "-fsanitize=thread", .scale = 5, .env = tsan_env, .found_exit = 66,
         .log_prefix = "tsan.", .parse = diagnose_sanitizer_text, .cannot_run = tsan_failures,
+        .syscalls = "ioctl:tcgets",   // isatty() on its report file
         .flags = TOOL_WATCH_RSS | TOOL_FIXED_LAYOUT,
     },
     [TOOL_KIND_ASAN] = {
@@ -70,6 +72,18 @@ const struct tool_kind tool_kinds[] = {
         .cflags = "-fsanitize=address,undefined -fno-sanitize-recover=undefined", .scale = 3,
         .env = asan_env, .found_exit = 67, .log_prefix = "asan.",
         .parse = diagnose_sanitizer_text, .cannot_run = asan_failures, .flags = TOOL_WATCH_RSS,
+        // It opens its log and reads the binary's symbols when it reports,
+        // after the filter is on.
+        .syscalls = "open openat readlink readlinkat ioctl pread64 getdents64 prctl fcntl",
+    },
+    // The forced-schedule scheduler of labs/common (lk_explore.c): each seed
+    // runs in a child it forks, watches through a pipe and kills when it
+    // hangs; it pins a run to one CPU and budgets a search by processor time.
+    [TOOL_KIND_EXPLORE] = {
+        .name = "explore", .label = "the test", .variant = "explore",
+        .cflags = "-DLK_EXPLORE", .scale = 3, .cannot_run = native_failures,
+        .syscalls = "clone pipe2 poll ppoll prctl kill wait4 getppid sched_setaffinity getcpu "
+                    "getrusage openat:rdonly",
     },
 };
 static_assert(sizeof tool_kinds / sizeof *tool_kinds == TOOL_KIND_COUNT, "a record per tool");

@@ -28,6 +28,9 @@ struct tool_kind {
     // The first report in one log's text, cut to the student's files.
     char *(*parse)(char *text, char **files, int file_count);
     const char *const *cannot_run;  // texts meaning the tool itself failed
+    // System calls a run needs beyond the runner's base, as the runner's
+    // filter reads them: NAME, or NAME:CONDITION (openat:rdonly, ioctl:tcgets).
+    const char *syscalls;
     unsigned flags;
 };
 
@@ -39,6 +42,7 @@ enum tool_builtin {
     TOOL_KIND_MEMCHECK,
     TOOL_KIND_TSAN,
     TOOL_KIND_ASAN,
+    TOOL_KIND_EXPLORE,
     TOOL_KIND_COUNT
 };
 

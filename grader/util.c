@@ -296,40 +296,32 @@ static size_t utf8_length(const unsigned char *p)
     return n;
 }
 
+// What each format writes instead of an ASCII character (NULL: the character).
+static const char *const json_escapes[128] = {
+    ['"'] = "\\\"", ['\\'] = "\\\\", ['\n'] = "\\n", ['\t'] = "\\t", ['\r'] = "\\r",
+};
+static const char *const xml_escapes[128] = {
+    ['<'] = "&lt;", ['>'] = "&gt;", ['&'] = "&amp;", ['"'] = "&quot;",
+};
+
 void buf_json_string(struct buf *b, const char *text)
 {
     buf_puts(b, "\"");
     for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
-        switch (*p) {
-        case '"':
-            buf_puts(b, "\\\"");
-            break;
-        case '\\':
-            buf_puts(b, "\\\\");
-            break;
-        case '\n':
-            buf_puts(b, "\\n");
-            break;
-        case '\t':
-            buf_puts(b, "\\t");
-            break;
-        case '\r':
-            buf_puts(b, "\\r");
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f) {
-                buf_printf(b, "\\u%04x", *p);
-            } else if (*p < 0x80) {
-                buf_append(b, (const char *)p, 1);
+        if (*p < 0x80 && json_escapes[*p]) {
+            buf_puts(b, json_escapes[*p]);
+        } else if (*p < 0x20 || *p == 0x7f) {
+            buf_printf(b, "\\u%04x", *p);
+        } else if (*p < 0x80) {
+            buf_append(b, (const char *)p, 1);
+        } else {
+            // Test output may hold any bytes; JSON must be UTF-8.
+            size_t n = utf8_length(p);
+            if (n == 0) {
+                buf_puts(b, "\\ufffd");
             } else {
-                // Test output may hold any bytes; JSON must be UTF-8.
-                size_t n = utf8_length(p);
-                if (n == 0) {
-                    buf_puts(b, "\\ufffd");
-                } else {
-                    buf_append(b, (const char *)p, n);
-                    p += n - 1;
-                }
+                buf_append(b, (const char *)p, n);
+                p += n - 1;
             }
         }
     }
@@ -339,26 +331,12 @@ void buf_json_string(struct buf *b, const char *text)
 void buf_xml_text(struct buf *b, const char *text)
 {
     for (const unsigned char *p = (const unsigned char *)text; p && *p; p++) {
-        switch (*p) {
-        case '<':
-            buf_puts(b, "&lt;");
-            break;
-        case '>':
-            buf_puts(b, "&gt;");
-            break;
-        case '&':
-            buf_puts(b, "&amp;");
-            break;
-        case '"':
-            buf_puts(b, "&quot;");
-            break;
-        default:
-            // XML 1.0 forbids most control characters even when escaped.
-            if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r')
-                buf_puts(b, "?");
-            else
-                buf_append(b, (const char *)p, 1);
-        }
+        if (*p < 0x80 && xml_escapes[*p])
+            buf_puts(b, xml_escapes[*p]);
+        else if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r')
+            buf_puts(b, "?");   // XML 1.0 forbids most control characters even when escaped
+        else
+            buf_append(b, (const char *)p, 1);
     }
 }
 

@@ -4,7 +4,8 @@
 A fixture folder tests/fixtures/<lab>/<name>/ holds `expect` (the verdict it
 must get) and `patch`, a unified diff against solutions/<lab>/ with paths
 `a/FILE` and `b/FILE`.  The submission is the solution's files with the patch
-applied; a patch that no longer applies is an error, never a silent pass.
+applied (an empty patch: the solution as it is); a patch that no longer
+applies is an error, never a silent pass.
 
 usage: fixture.py build LAB FIXTURE_DIR DEST      write the submission to DEST
        fixture.py make LAB FIXTURE_DIR SUBMISSION write FIXTURE_DIR/patch from a folder
@@ -35,6 +36,8 @@ def build(lab, fixture, dest, kit=KIT):
         src = os.path.join(solution, name)
         if os.path.isfile(src):
             shutil.copy2(src, os.path.join(dest, name))
+    if os.path.getsize(patch) == 0:   # the solution as it is
+        return dest
     run = subprocess.run(['patch', '-p1', '--forward', '--batch', '--silent',
                           '--no-backup-if-mismatch', '-r', '-', '-d', dest, '-i',
                           os.path.abspath(patch)], capture_output=True, text=True)

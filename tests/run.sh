@@ -97,10 +97,10 @@ starter_near_zero() {
 sanitized_grader() {
     make -s -C grader clean >/dev/null && make -s -C grader SANITIZE=1 >/dev/null
 }
-# Memory errors and undefined behaviour stop the sanitized grader; what a
-# one-shot command still holds when it exits (an early error return) is not
-# a finding, and LeakSanitizer's exit status would hide the grader's own.
-export ASAN_OPTIONS=detect_leaks=0
+# Memory errors, undefined behaviour and memory still held at exit (on every
+# path, early error returns too) stop the sanitized grader: a leak is a
+# finding, its exit status (23) fails the step.
+export ASAN_OPTIONS=detect_leaks=1
 trap 'make -s -C grader clean >/dev/null; make -s -C grader >/dev/null' EXIT
 
 # The tools the clang build of a solution is graded under: all of them, or

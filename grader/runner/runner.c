@@ -44,6 +44,7 @@
 #pragma weak seccomp_api_set
 #pragma weak seccomp_init
 #pragma weak seccomp_rule_add
+#pragma weak seccomp_rule_add_array
 #pragma weak seccomp_load
 #pragma weak seccomp_syscall_resolve_name
 #pragma weak seccomp_syscall_resolve_num_arch
@@ -108,56 +109,52 @@ static int filter_fd = -1;
 #ifdef HAVE_SECCOMP
 static scmp_filter_ctx filter;
 
+// Allow a call whatever its arguments; -1 when the name is unknown.
 static int filter_allow(const char *name)
 {
     int nr = seccomp_syscall_resolve_name(name);
     if (nr == __NR_SCMP_ERROR)
         return -1;
-    return seccomp_rule_add(filter, SCMP_ACT_ALLOW, nr, 0);
+    seccomp_rule_add(filter, SCMP_ACT_ALLOW, nr, 0);   // fails only when already allowed
+    return 0;
 }
 
-// What a tool needs beyond the base: see each line.  Threads always, new
-// processes only for a lab that allows fork and for explore.
-static void allow_tool_needs(const char *tool, int forks)
+// Argument conditions a word of LK_SYSCALLS may add after a colon: the
+// grader spells the lab's and the tool's needs with them.
+static const struct {
+    const char *name;
+    unsigned arg;
+    enum scmp_compare op;
+    scmp_datum_t a, b;
+} conditions[] = {
+    {"rdonly", 2, SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY},   // openat: reading only
+    {"tcgets", 1, SCMP_CMP_EQ, TCGETS, 0},                    // ioctl: isatty()
+};
+
+// Allow one word: NAME, or NAME:CONDITION.  -1 when unknown.
+static int filter_allow_word(const char *word)
 {
-    // The explore tool (labs/common/lk_explore.c) runs each seed in a child
-    // it forks, watches through a pipe and kills when it hangs.
-    int explore = strcmp(tool, "explore") == 0;
-    if (explore) {
-        // It pins a run to one CPU and budgets a search by processor time.
-        static const char *const needs[] = {"pipe2", "poll", "ppoll", "prctl", "kill", "wait4",
-                                             "getppid", "sched_setaffinity", "getcpu",
-                                             "getrusage", NULL};
-        for (int i = 0; needs[i]; i++)
-            filter_allow(needs[i]);
-        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-                         SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
-    }
-    if (forks || explore)
-        filter_allow("clone");
-    else
-        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
-    // clone3's flags are out of the filter's reach: it fails, and glibc
-    // falls back to clone.
-    seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-    if (strcmp(tool, "memcheck") == 0)
-        filter_allow("rt_sigtimedwait");   // Valgrind's own scheduler
-    if (strcmp(tool, "asan") == 0) {
-        // AddressSanitizer opens its log and reads the binary's symbols only
-        // when it reports, after the filter is on.
-        static const char *const needs[] = {"open", "openat", "readlink", "readlinkat", "ioctl",
-                                             "fstat", "newfstatat", "lseek", "pread64",
-                                             "getdents64", "prctl", "fcntl", NULL};
-        for (int i = 0; needs[i]; i++)
-            filter_allow(needs[i]);
-    }
-    if (strcmp(tool, "tsan") == 0)         // isatty() on its report file
-        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
+    const char *colon = strchr(word, ':');
+    if (!colon)
+        return filter_allow(word);
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(colon - word), word);
+    int nr = seccomp_syscall_resolve_name(name);
+    for (size_t i = 0; nr != __NR_SCMP_ERROR && i < sizeof conditions / sizeof *conditions; i++)
+        if (strcmp(colon + 1, conditions[i].name) == 0) {
+            struct scmp_arg_cmp cmp = {conditions[i].arg, conditions[i].op, conditions[i].a,
+                                       conditions[i].b};
+            seccomp_rule_add_array(filter, SCMP_ACT_ALLOW, nr, 1, &cmp);
+            return 0;
+        }
+    return -1;
 }
 
-// Build the filter in the parent: a test's process only loads it.
-static void runner_seccomp_prepare(const char *lab_syscalls, const char *tool)
+// Build the filter in the parent: a test's process only loads it.  `words`
+// (LK_SYSCALLS, from the grader) are what the lab and the tool need beyond
+// the base; a process may start threads always, new processes only when the
+// words name clone.
+static void runner_seccomp_prepare(const char *words)
 {
     if (!seccomp_init)
         return;
@@ -169,19 +166,20 @@ static void runner_seccomp_prepare(const char *lab_syscalls, const char *tool)
     for (int i = 0; base_syscalls[i]; i++)
         filter_allow(base_syscalls[i]);
     int forks = 0;
-    char *list = strdup(lab_syscalls ? lab_syscalls : "");
-    for (char *save = NULL, *name = strtok_r(list, " ,", &save); name;
-         name = strtok_r(NULL, " ,", &save)) {
-        if (strcmp(name, "fork") == 0 || strcmp(name, "clone") == 0)
-            forks = 1;
-        if (strcmp(name, "openat") == 0)   // files are opened for reading only
-            seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-                             SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
-        else if (filter_allow(name) != 0)
-            fprintf(stderr, "labkit: lab.conf names an unknown system call '%s'\n", name);
+    char *list = strdup(words ? words : "");
+    for (char *save = NULL, *word = strtok_r(list, " ", &save); word;
+         word = strtok_r(NULL, " ", &save)) {
+        forks |= strcmp(word, "clone") == 0;
+        if (filter_allow_word(word) != 0)
+            fprintf(stderr, "labkit: unknown system call '%s' in the allowed list\n", word);
     }
     free(list);
-    allow_tool_needs(tool, forks);
+    if (!forks)
+        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                         SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+    // clone3's flags are out of the filter's reach: it fails, and glibc
+    // falls back to clone.
+    seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 }
 
 static const char *runner_seccomp_name(int nr)
@@ -198,10 +196,9 @@ static int runner_seccomp_load(void)
     return filter && seccomp_load(filter) == 0 ? 0 : -1;
 }
 #else
-static void runner_seccomp_prepare(const char *lab_syscalls, const char *tool)
+static void runner_seccomp_prepare(const char *words)
 {
-    (void)lab_syscalls;
-    (void)tool;
+    (void)words;
 }
 
 static const char *runner_seccomp_name(int nr)
@@ -412,7 +409,7 @@ static void read_settings(void)
         key_fd = KEY_FD;
         fcntl(result_fd, F_SETFD, FD_CLOEXEC);
         fcntl(key_fd, F_SETFD, FD_CLOEXEC);
-        runner_seccomp_prepare(getenv("LK_SYSCALLS"), lk_tool());
+        runner_seccomp_prepare(getenv("LK_SYSCALLS"));
     }
     unsetenv("LK_RESULT_FD");
     unsetenv("LK_SYSCALLS");

@@ -34,14 +34,25 @@ static void free_toy(void)
     manifest_free(&toy);
 }
 
-static int grade_toy(const char *submission, const char *only_case, const char *cc,
+// Grade a fixture of the toy lab, built as tests/fixture.py builds it: the
+// solution's files with the fixture's patch applied (an empty patch: the
+// solution as it is).
+static int grade_toy(const char *fixture, const char *only_case, const char *cc,
                      struct grade *g, struct buf *err)
 {
     struct grade_options opt = {.jobs = 2, .only_case = only_case};
     env.cc = cc;
-    char *path = path_join(TOY_SUBMISSIONS, submission);
-    int rc = grade_submission(&toy, &env, path, &opt, g, err);
-    free(path);
+    char *dir = xstrdup("/tmp/unit-toy-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *patch = path_real(TOY_SUBMISSIONS);
+    char *build = xasprintf("cp %s/solutions/toy/* %s && P=%s/%s/patch && { [ ! -s $P ] || "
+                            "patch -s -p1 -d %s -i $P; }", TOY_KIT, dir, patch, fixture, dir);
+    ck_assert_msg(system(build) == 0, "could not build %s: %s", fixture, build);
+    int rc = grade_submission(&toy, &env, dir, &opt, g, err);
+    dir_remove(dir);
+    free(build);
+    free(patch);
+    free(dir);
     return rc;
 }
 

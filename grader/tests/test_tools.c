@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "tests.h"
 
+#include "guard.h"
 #include "tools.h"
 #include "util.h"
 
@@ -194,16 +195,43 @@ START_TEST(ubsan_report_names_the_line_and_the_behaviour)
 }
 END_TEST
 
+START_TEST(tool_needs_reach_the_runners_filter)
+{
+    // A run's LK_SYSCALLS holds the lab's calls in the filter's words (files
+    // opened for reading only, fork with clone) and then its tool's needs.
+    char *lab[] = {"openat", "fork"};
+    struct manifest m = {.syscalls = lab, .syscall_count = 2};
+    for (int i = 0; i < tool_kind_count; i++) {
+        char *env = guard_syscalls_env(&m, &tool_kinds[i]);
+        ck_assert_msg(strncmp(env, "LK_SYSCALLS=openat:rdonly fork clone ", 37) == 0, "%s", env);
+        if (tool_kinds[i].syscalls)
+            ck_assert_msg(strstr(env + 37, tool_kinds[i].syscalls), "%s", env);
+        free(env);
+    }
+    char *env = guard_syscalls_env(&m, tool_kind_find("tsan"));
+    ck_assert_str_eq(env, "LK_SYSCALLS=openat:rdonly fork clone ioctl:tcgets");
+    free(env);
+    m.syscall_count = 0;
+    env = guard_syscalls_env(&m, tool_kind_find("native"));
+    ck_assert_str_eq(env, "LK_SYSCALLS=");
+    free(env);
+    env = guard_syscalls_env(&m, tool_kind_find("explore"));
+    ck_assert_msg(strncmp(env, "LK_SYSCALLS=clone ", 18) == 0, "%s", env);
+    free(env);
+}
+END_TEST
+
 TCase *tools_tests(void)
 {
+    const TTest *const tests[] = {
+        builds_shared_by_tools_use_the_same_flags, rerun_line_is_the_command_the_grader_runs,
+        valgrind_that_cannot_read_the_binary_is_a_tool_failure,
+        missing_sanitizer_runtime_is_a_tool_failure, valgrind_report_is_cut_to_the_students_frames,
+        tsan_report_is_cut_and_paths_shortened, asan_overflow_names_the_students_line,
+        ubsan_report_names_the_line_and_the_behaviour, tool_needs_reach_the_runners_filter,
+    };
     TCase *tc = tcase_create("tools");
-    tcase_add_test(tc, builds_shared_by_tools_use_the_same_flags);
-    tcase_add_test(tc, rerun_line_is_the_command_the_grader_runs);
-    tcase_add_test(tc, valgrind_that_cannot_read_the_binary_is_a_tool_failure);
-    tcase_add_test(tc, missing_sanitizer_runtime_is_a_tool_failure);
-    tcase_add_test(tc, valgrind_report_is_cut_to_the_students_frames);
-    tcase_add_test(tc, tsan_report_is_cut_and_paths_shortened);
-    tcase_add_test(tc, asan_overflow_names_the_students_line);
-    tcase_add_test(tc, ubsan_report_names_the_line_and_the_behaviour);
+    for (size_t i = 0; i < sizeof tests / sizeof *tests; i++)
+        tcase_add_test(tc, tests[i]);
     return tc;
 }

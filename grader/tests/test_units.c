@@ -19,13 +19,13 @@ static const char *good_manifest =
     "title \"A demo lab\"\n"
     "submit demo.c\n"
     "tools native memcheck\n"
-    "tool explore cflags=-DLK_EXPLORE scale=3\n"
+    "tool fast cflags=-O2 scale=3\n"
     "timeout 4\n"
     "allow printf mem_*\n"
     "suite public lab.conf\n"
     "suite hidden no/such/file.c hidden\n"
     "case public first 2 \"checks the first thing\"\n"
-    "case public second 3 tools=tsan,explore timeout=2 ref=README.md#x \"a \\\"quoted\\\" one\"\n"
+    "case public second 3 tools=tsan,fast timeout=2 ref=README.md#x \"a \\\"quoted\\\" one\"\n"
     "case hidden third 5 \"hidden\"\n";
 
 // Parse text as a manifest of a lab in the current folder (which has lab.conf
@@ -49,15 +49,15 @@ START_TEST(manifest_reads_every_directive)
     ck_assert_int_eq(m.case_count, 3);
     int memcheck = manifest_tool_index(&m, "memcheck"), tsan = manifest_tool_index(&m, "tsan");
     ck_assert_int_eq(m.cases[0].tools, (1u << TOOL_NATIVE) | (1u << memcheck));
-    int explore = manifest_tool_index(&m, "explore");
-    ck_assert_int_eq(explore, tool_kind_count);
-    ck_assert_ptr_eq(m.tools[explore].kind, &tool_lab_defined);
-    ck_assert_int_eq(m.cases[1].tools, (1u << tsan) | (1u << explore));
+    int fast = manifest_tool_index(&m, "fast");
+    ck_assert_int_eq(fast, tool_kind_count);
+    ck_assert_ptr_eq(m.tools[fast].kind, &tool_lab_defined);
+    ck_assert_int_eq(m.cases[1].tools, (1u << tsan) | (1u << fast));
     ck_assert_str_eq(m.cases[1].description, "a \"quoted\" one");
     ck_assert_str_eq(m.cases[1].ref, "README.md#x");
     ck_assert(m.cases[2].hidden);
     ck_assert(!manifest_suite(&m, "hidden")->present);
-    ck_assert_double_eq_tol(manifest_case_timeout(&m, &m.cases[1], explore), 6.0, 1e-9);
+    ck_assert_double_eq_tol(manifest_case_timeout(&m, &m.cases[1], fast), 6.0, 1e-9);
     ck_assert_double_eq_tol(manifest_case_timeout(&m, &m.cases[0], memcheck), 40.0, 1e-9);
     manifest_free(&m);
     unlink("lab.conf");

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "futex_mutex.h"
 #include "lk_atomic.h"
 #include "lk_sched.h"
 
@@ -85,26 +86,15 @@ static void cas_unlock(void)
     lk_atomic_store(&flag, 0);
 }
 
-// A correct futex mutex: 0 free, 1 locked, 2 locked with (maybe) sleepers.
+// A correct futex mutex (futex_mutex.h).
 static void futex_lock(void)
 {
-    unsigned c = 0;
-    if (lk_atomic_compare_exchange_strong(&flag, &c, 1))
-        return;
-    if (c != 2)
-        c = lk_atomic_exchange(&flag, 2);
-    while (c != 0) {
-        lk_futex_wait(&flag, 2);
-        c = lk_atomic_exchange(&flag, 2);
-    }
+    futex_mutex_lock(&flag);
 }
 
 static void futex_unlock(void)
 {
-    if (lk_atomic_fetch_sub(&flag, 1) != 1) {
-        lk_atomic_store(&flag, 0);
-        lk_futex_wake(&flag, 1);
-    }
+    futex_mutex_unlock(&flag);
 }
 
 static void (*lock_fn)(void);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "futex_mutex.h"
 #include "labkit_check.h"
 #include "lk_atomic.h"
 #include "lk_sched.h"
@@ -23,28 +24,12 @@ static void broken_lock(void)
     lk_atomic_store(&lock_word, 1);
 }
 
-// A futex mutex: 0 free, 1 locked, 2 locked with (maybe) sleepers.
-static void futex_lock(void)
-{
-    unsigned c = 0;
-    if (lk_atomic_compare_exchange_strong(&lock_word, &c, 1))
-        return;
-    if (c != 2)
-        c = lk_atomic_exchange(&lock_word, 2);
-    while (c != 0) {
-        lk_futex_wait(&lock_word, 2);
-        c = lk_atomic_exchange(&lock_word, 2);
-    }
-}
-
 static void unlock(void)
 {
-    if (use_futex_lock && lk_atomic_fetch_sub(&lock_word, 1) != 1) {
+    if (use_futex_lock)
+        futex_mutex_unlock(&lock_word);   // futex_mutex.h
+    else
         lk_atomic_store(&lock_word, 0);
-        lk_futex_wake(&lock_word, 1);
-    } else if (!use_futex_lock) {
-        lk_atomic_store(&lock_word, 0);
-    }
 }
 
 static void *worker(void *arg)
@@ -52,7 +37,7 @@ static void *worker(void *arg)
     (void)arg;
     for (int i = 0; i < ROUNDS; i++) {
         if (use_futex_lock)
-            futex_lock();
+            futex_mutex_lock(&lock_word);
         else
             broken_lock();
         unsigned value = lk_atomic_load(&counter);

@@ -2,21 +2,12 @@
 #define _GNU_SOURCE
 #include "chan_test.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "labkit_check.h"
-
-static void sleep_seconds(double seconds)
-{
-    struct timespec pause = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
-        ;
-}
 
 static void *helper_main(void *arg)
 {
@@ -69,7 +60,7 @@ void helper_wait_asleep(struct helper *h, double seconds)
     while (asleep < 2 && !helper_done(h) && test_now() < deadline) {
         int tid = atomic_load(&h->tid);
         asleep = tid && thread_state(tid) == 'S' ? asleep + 1 : 0;
-        sleep_seconds(0.001);
+        test_sleep(0.001);
     }
 }
 
@@ -86,50 +77,6 @@ bool helper_done_within(struct helper *h, double seconds)
         pthread_join(h->thread, NULL);
     h->joined = true;
     return true;
-}
-
-double test_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
-
-double test_patience(double seconds)
-{
-    const char *tool = lk_tool();
-    if (strcmp(tool, "memcheck") == 0)
-        return seconds * 10;
-    if (strcmp(tool, "tsan") == 0)
-        return seconds * 5;
-    if (strcmp(tool, "native") != 0)
-        return seconds * 3;
-    return seconds;
-}
-
-void test_settle(double seconds)
-{
-    sleep_seconds(test_patience(seconds));
-}
-
-bool test_wait_for(atomic_int *flag, int value, double seconds)
-{
-    double deadline = test_now() + test_patience(seconds);
-    while (atomic_load(flag) < value) {
-        if (test_now() > deadline)
-            return false;
-        sleep_seconds(0.0005);
-    }
-    return true;
-}
-
-double test_thread_cpu(pthread_t thread)
-{
-    clockid_t clock;
-    struct timespec used;
-    if (pthread_getcpuclockid(thread, &clock) != 0 || clock_gettime(clock, &used) != 0)
-        return -1;
-    return (double)used.tv_sec + (double)used.tv_nsec / 1e9;
 }
 
 chan_t *new_chan(unsigned capacity)

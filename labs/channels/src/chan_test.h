@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "chan.h"
+#include "test_wait.h"
 
 // A thread running fn(arg), whose return the test can wait for with a deadline.
 struct helper {
@@ -39,22 +40,6 @@ void helper_wait_asleep(struct helper *h, double seconds);
 
 // Whether the helper has returned yet.
 bool helper_done(struct helper *h);
-
-// Seconds on a monotonic clock.
-double test_now(void);
-
-// `seconds` scaled for the tool the test runs under.
-double test_patience(double seconds);
-
-// Sleep for test_patience(seconds): long enough, on a loaded machine, for a
-// thread just started to reach the point where it blocks.
-void test_settle(double seconds);
-
-// Wait up to test_patience(seconds) for *flag to reach value.
-bool test_wait_for(atomic_int *flag, int value, double seconds);
-
-// CPU time a thread has used so far, in seconds; -1 if it has ended.
-double test_thread_cpu(pthread_t thread);
 
 // chan_new(capacity), failing the test if it returns NULL.
 chan_t *new_chan(unsigned capacity);

@@ -66,38 +66,11 @@ START_TEST(transfer_of_zero_and_everything)
 END_TEST
 
 #ifdef LK_EXPLORE
-static struct account ring[3];
-
-static void *ring_transfers(void *arg)
-{
-    int i = (int)(long)arg;
-    for (int k = 0; k < 2; k++) { // balances of 50 cover every transfer
-        int rc = transfer(&ring[i], &ring[(i + 1) % 3], 5);
-        lk_explore_check(rc == 0, "transfer(account%d, account%d, 5): expected 0, got %d", i + 1,
-                         (i + 1) % 3 + 1, rc);
-    }
-    return NULL;
-}
-
-static void three_accounts_in_a_ring(void *arg)
-{
-    (void)arg;
-    static const char *names[3] = {"account1", "account2", "account3"};
-    lk_thread_t t[3];
-    for (int i = 0; i < 3; i++)
-        account_init(&ring[i], i + 1, 50, names[i]);
-    for (long i = 0; i < 3; i++)
-        lk_thread_create(&t[i], ring_transfers, (void *)i);
-    for (int i = 0; i < 3; i++)
-        lk_thread_join(t[i], NULL);
-    long total = ring[0].balance + ring[1].balance + ring[2].balance;
-    lk_explore_check(total == 150, "expected the balances to add up to 150, got %ld", total);
-}
-
 START_TEST(bank_explore_ring_of_three)
 {
     // Three threads transferring 1 -> 2, 2 -> 3 and 3 -> 1 finish under every explored schedule.
-    dl_explore("bank_ring", three_accounts_in_a_ring, NULL, 30, LK_RANDOM | LK_PCT);
+    struct dl_ring ring = {.accounts = 3, .rounds = 2, .balance = 50, .amount = 5};
+    dl_explore("bank_ring", dl_transfer_ring, &ring, 30, LK_RANDOM | LK_PCT);
 }
 END_TEST
 #endif

@@ -370,6 +370,39 @@ void dl_check_cycle(int index, const char *file, const struct dl_edge *closing,
 
 // ---- Explore runs ----
 
+static struct dl_ring ring_plan;
+static struct account ring_accounts[DL_RING_MAX];
+
+static void *ring_transfers(void *arg)
+{
+    int i = (int)(long)arg, next = (i + 1) % ring_plan.accounts;
+    for (int k = 0; k < ring_plan.rounds; k++) {
+        int rc = transfer(&ring_accounts[i], &ring_accounts[next], ring_plan.amount);
+        lk_explore_check(rc == 0, "transfer(account%d, account%d, %ld): expected 0, got %d",
+                         i + 1, next + 1, ring_plan.amount, rc);
+    }
+    return NULL;
+}
+
+void dl_transfer_ring(void *ring)
+{
+    static const char *names[DL_RING_MAX] = {"account1", "account2", "account3", "account4"};
+    ring_plan = *(struct dl_ring *)ring;
+    lk_thread_t t[DL_RING_MAX];
+    for (int i = 0; i < ring_plan.accounts; i++)
+        account_init(&ring_accounts[i], i + 1, ring_plan.balance, names[i]);
+    for (long i = 0; i < ring_plan.accounts; i++)
+        lk_thread_create(&t[i], ring_transfers, (void *)i);
+    for (int i = 0; i < ring_plan.accounts; i++)
+        lk_thread_join(t[i], NULL);
+    long total = 0;
+    for (int i = 0; i < ring_plan.accounts; i++)
+        total += ring_accounts[i].balance;
+    lk_explore_check(total == ring_plan.accounts * ring_plan.balance,
+                     "expected the balances to add up to %ld, got %ld",
+                     ring_plan.accounts * ring_plan.balance, total);
+}
+
 void dl_explore(const char *name, void (*scenario)(void *), void *arg, int seeds, int strategies)
 {
     struct lk_explore_opts opts = {.seeds = seeds, .strategies = strategies};

@@ -116,4 +116,16 @@ void dl_describe_reports(char *buf, size_t size);
 void dl_explore(const char *name, void (*scenario)(void *), void *arg, int seeds,
                 int strategies);
 
+// Explore scenario (arg: a struct dl_ring): `accounts` accounts (at most
+// DL_RING_MAX) of `balance` each, and a thread per account that moves
+// `amount` to the next one (the last to the first) `rounds` times.  Balances
+// cover every transfer: each must succeed, and the total must not change.
+// Two accounts make two threads transferring in opposite directions.
+#define DL_RING_MAX 4
+struct dl_ring {
+    int accounts, rounds;
+    long balance, amount;
+};
+void dl_transfer_ring(void *ring);
+
 #endif

@@ -14,22 +14,28 @@
 
 // ---- Task 1: the bank ----
 
+// transfer(a, b, amount), or transfer(b, a, amount) when a_to_b is false,
+// must return rc and leave a and b holding a_after and b_after.
+static void expect_transfer(struct account *a, struct account *b, bool a_to_b, long amount,
+                            int rc, long a_after, long b_after)
+{
+    long a_before = a->balance, b_before = b->balance;
+    int got = a_to_b ? transfer(a, b, amount) : transfer(b, a, amount);
+    ck_assert_msg(got == rc && a->balance == a_after && b->balance == b_after,
+                  "transfer(%s, %ld) with a holding %ld and b %ld: expected %d and balances %ld "
+                  "and %ld, got %d and balances %ld and %ld",
+                  a_to_b ? "a, b" : "b, a", amount, a_before, b_before, rc, a_after, b_after, got,
+                  a->balance, b->balance);
+}
+
 START_TEST(transfer_moves_money)
 {
     // transfer moves the amount from one account to the other, in both directions.
     struct account a, b;
     account_init(&a, 1, 100, "a");
     account_init(&b, 2, 50, "b");
-    int rc = transfer(&a, &b, 30);
-    ck_assert_msg(rc == 0 && a.balance == 70 && b.balance == 80,
-                  "transfer(a, b, 30) from balances 100 and 50: expected 0 and balances 70 and "
-                  "80, got %d and balances %ld and %ld",
-                  rc, a.balance, b.balance);
-    rc = transfer(&b, &a, 80);
-    ck_assert_msg(rc == 0 && a.balance == 150 && b.balance == 0,
-                  "transfer(b, a, 80) from balances 70 and 80: expected 0 and balances 150 and "
-                  "0, got %d and balances %ld and %ld",
-                  rc, a.balance, b.balance);
+    expect_transfer(&a, &b, true, 30, 0, 70, 80);
+    expect_transfer(&a, &b, false, 80, 0, 150, 0);
     account_destroy(&a);
     account_destroy(&b);
 }
@@ -41,21 +47,9 @@ START_TEST(transfer_refuses_overdraft)
     struct account a, b;
     account_init(&a, 1, 100, "a");
     account_init(&b, 2, 50, "b");
-    int rc = transfer(&a, &b, 101);
-    ck_assert_msg(rc == -1 && a.balance == 100 && b.balance == 50,
-                  "transfer(a, b, 101) with a holding 100: expected -1 and balances unchanged "
-                  "(100, 50), got %d and balances %ld and %ld",
-                  rc, a.balance, b.balance);
-    rc = transfer(&a, &b, -5);
-    ck_assert_msg(rc == -1 && a.balance == 100 && b.balance == 50,
-                  "transfer(a, b, -5): expected -1 and balances unchanged (100, 50), got %d and "
-                  "balances %ld and %ld",
-                  rc, a.balance, b.balance);
-    rc = transfer(&a, &b, 100);
-    ck_assert_msg(rc == 0 && a.balance == 0 && b.balance == 150,
-                  "transfer(a, b, 100) with a holding exactly 100: expected 0 and balances 0 "
-                  "and 150, got %d and balances %ld and %ld",
-                  rc, a.balance, b.balance);
+    expect_transfer(&a, &b, true, 101, -1, 100, 50);
+    expect_transfer(&a, &b, true, -5, -1, 100, 50);
+    expect_transfer(&a, &b, true, 100, 0, 0, 150);   // exactly what a holds
     account_destroy(&a);
     account_destroy(&b);
 }
@@ -185,47 +179,11 @@ START_TEST(concurrent_transfers_conserve_money)
 END_TEST
 
 #ifdef LK_EXPLORE
-static struct account explore_acc[2];
-
-// Balances of 100 cover every transfer here: each must succeed.
-static void *transfers_up(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < 2; i++) {
-        int rc = transfer(&explore_acc[0], &explore_acc[1], 10);
-        lk_explore_check(rc == 0, "transfer(account1, account2, 10): expected 0, got %d", rc);
-    }
-    return NULL;
-}
-
-static void *transfers_down(void *arg)
-{
-    (void)arg;
-    for (int i = 0; i < 2; i++) {
-        int rc = transfer(&explore_acc[1], &explore_acc[0], 10);
-        lk_explore_check(rc == 0, "transfer(account2, account1, 10): expected 0, got %d", rc);
-    }
-    return NULL;
-}
-
-static void opposite_transfers(void *arg)
-{
-    (void)arg;
-    account_init(&explore_acc[0], 1, 100, "account1");
-    account_init(&explore_acc[1], 2, 100, "account2");
-    lk_thread_t up, down;
-    lk_thread_create(&up, transfers_up, NULL);
-    lk_thread_create(&down, transfers_down, NULL);
-    lk_thread_join(up, NULL);
-    lk_thread_join(down, NULL);
-    long total = explore_acc[0].balance + explore_acc[1].balance;
-    lk_explore_check(total == 200, "expected the two balances to add up to 200, got %ld", total);
-}
-
 START_TEST(bank_explore_opposite_transfers)
 {
     // Two threads transferring in opposite directions finish under every explored schedule.
-    dl_explore("bank_opposite", opposite_transfers, NULL, 25, LK_RANDOM | LK_PCT);
+    struct dl_ring opposite = {.accounts = 2, .rounds = 2, .balance = 100, .amount = 10};
+    dl_explore("bank_opposite", dl_transfer_ring, &opposite, 25, LK_RANDOM | LK_PCT);
 }
 END_TEST
 #endif

@@ -195,4 +195,19 @@ static inline void next_line(struct peer *p, char *out, size_t cap)
     p->used -= len + 1;
 }
 
+// Most tests' cast and end: the server started, alice and bob joined; then
+// both gone and the server stopped.
+static inline void start_with_two(struct peer **a, struct peer **b)
+{
+    start(60000);
+    join_two(a, b);
+}
+
+static inline void finish_with_two(struct peer *a, struct peer *b)
+{
+    free_peer(a);
+    free_peer(b);
+    finish();
+}
+
 #endif

@@ -10,46 +10,40 @@ START_TEST(chat_join_and_broadcast)
 {
     // alice and bob join; the first named sees the other's "* NICK joined";
     // alice's line reaches bob as "alice: hi", and not alice herself.
-    start(60000);
     struct peer *a, *b;
-    join_two(&a, &b);
+    start_with_two(&a, &b);
     say(a, "hi\n");
     expect_line(b, "alice: hi");
     expect_nothing(a, 50);
-    free_peer(a), free_peer(b);
-    finish();
+    finish_with_two(a, b);
 }
 END_TEST
 
 START_TEST(chat_partial_lines)
 {
     // A line sent in three pieces is relayed once, whole, after its '\n'.
-    start(60000);
     struct peer *a, *b;
-    join_two(&a, &b);
+    start_with_two(&a, &b);
     say(a, "hel");
     expect_nothing(b, 30);
     say(a, "lo wor");
     expect_nothing(b, 30);
     say(a, "ld\n");
     expect_line(b, "alice: hello world");
-    free_peer(a), free_peer(b);
-    finish();
+    finish_with_two(a, b);
 }
 END_TEST
 
 START_TEST(chat_many_lines_in_one_read)
 {
     // Three lines in one write reach bob as three lines, in order.
-    start(60000);
     struct peer *a, *b;
-    join_two(&a, &b);
+    start_with_two(&a, &b);
     say(a, "one\ntwo\nthree\n");
     expect_line(b, "alice: one");
     expect_line(b, "alice: two");
     expect_line(b, "alice: three");
-    free_peer(a), free_peer(b);
-    finish();
+    finish_with_two(a, b);
 }
 END_TEST
 
@@ -57,9 +51,8 @@ START_TEST(chat_quit_and_reset_leave)
 {
     // bob's "/quit" closes his connection and tells alice; carol's abrupt
     // close tells alice too.
-    start(60000);
     struct peer *a, *b;
-    join_two(&a, &b);
+    start_with_two(&a, &b);
     say(b, "/quit\n");
     expect_line(a, "* bob left");
     expect_closed(b);
@@ -68,8 +61,7 @@ START_TEST(chat_quit_and_reset_leave)
     expect_line(a, "* carol joined");
     free_peer(c);
     expect_line(a, "* carol left");
-    free_peer(a), free_peer(b);
-    finish();
+    finish_with_two(a, b);
 }
 END_TEST
 
@@ -105,15 +97,13 @@ START_TEST(chat_partial_writes_lose_nothing)
     // bob reads nothing while alice sends 120 lines (35 KB, more than bob's
     // socket takes, less than the 64 KiB queue); then bob reads every line,
     // whole and in order.
-    start(60000);
     struct peer *a, *b;
-    join_two(&a, &b);
+    start_with_two(&a, &b);
     int small = 4096;
     setsockopt(b->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
     send_bulk(a, 120, NULL);
     expect_bulk(b, 120);
-    free_peer(a), free_peer(b);
-    finish();
+    finish_with_two(a, b);
 }
 END_TEST
 
@@ -123,9 +113,8 @@ START_TEST(chat_slow_reader_does_not_stall_others)
     // as they come, until alice hears "* slow left" (slow's queue passed
     // 64 KiB; at most 4000 lines).  bob gets every line in order, and the
     // notice.
-    start(60000);
     struct peer *a, *b;
-    join_two(&a, &b);
+    start_with_two(&a, &b);
     struct peer *s = connect_peer("slow", 4096);
     say(s, "slow\n");
     expect_line(a, "* slow joined");
@@ -184,8 +173,7 @@ START_TEST(chat_idle_timeout)
     drain(b);
     ck_assert_msg(!b->closed, "bob, who spoke every 50 ms, was disconnected as idle");
     expect_line(b, "* alice left");
-    free_peer(a), free_peer(b);
-    finish();
+    finish_with_two(a, b);
 }
 END_TEST
 

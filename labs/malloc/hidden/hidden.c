@@ -209,13 +209,7 @@ START_TEST(heap_checker_detects_block_wrongly_marked_free)
     // are written, so whatever the checker reads where a free block would
     // keep its links and footer is defined.
     char *block[3];
-    for (int i = 0; i < 3; i++) {
-        block[i] = mm_malloc(200);
-        heaptest_assert_block(block[i], 200, "mm_malloc(200)");
-        memset(block[i], 0xa5, 200);
-    }
-    ck_assert_msg(mm_checkheap(0) == 0, "mm_checkheap before the damage: expected 0, got "
-                  "non-zero");
+    heaptest_written_blocks(block, 3, 200);
     ((size_t *)block[1])[-1] &= ~(size_t)1; // clear the allocated bit
     ck_assert_msg(mm_checkheap(0) != 0, "mm_checkheap after clearing the allocated bit of the "
                   "block at %p (not on the free list): expected non-zero, got 0",

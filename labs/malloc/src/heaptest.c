@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 void heaptest_setup(void)
 {
@@ -77,6 +78,17 @@ void heaptest_assert_block(const void *p, size_t size, const char *what)
     ck_assert_msg(start >= lo && start < end && size <= end - start,
                   "%s: expected %zu bytes inside the heap [%p, %p), got %p", what, size,
                   (void *)lo, (void *)end, p);
+}
+
+void heaptest_written_blocks(char **block, int count, size_t size)
+{
+    for (int i = 0; i < count; i++) {
+        block[i] = mm_malloc(size);
+        heaptest_assert_block(block[i], size, "mm_malloc before the damage");
+        memset(block[i], 0xa5, size);
+    }
+    ck_assert_msg(mm_checkheap(0) == 0, "mm_checkheap before the damage: expected 0, got "
+                  "non-zero");
 }
 
 void heaptest_assert_trace(const struct trace *trace)

@@ -48,6 +48,13 @@ size_t heaptest_find_change(const void *p, size_t size, unsigned seed);
 // Fail the test unless [p, p + size) is 16-byte aligned and inside the heap.
 void heaptest_assert_block(const void *p, size_t size, const char *what);
 
+// Allocate `count` blocks of `size` bytes and write every byte of them (with
+// bytes that make no sensible header), so a heap checker reading where a
+// free block would keep its links and footer reads defined memory; then
+// fail the test unless mm_checkheap finds the heap sound.  The start of a
+// test that damages the heap on purpose.
+void heaptest_written_blocks(char **block, int count, size_t size);
+
 // Replay a trace (trace_check) and fail the test with the driver's message
 // if any operation went wrong.  The _file form reads a .rep file first.
 void heaptest_assert_trace(const struct trace *trace);

@@ -309,13 +309,7 @@ START_TEST(heap_checker_detects_corrupted_header)
     // a checker that steps over the bad size reads defined memory; it should
     // not follow a size it has not validated (README "Step 6").
     char *block[3];
-    for (int i = 0; i < 3; i++) {
-        block[i] = mm_malloc(104);
-        heaptest_assert_block(block[i], 104, "mm_malloc(104)");
-        memset(block[i], 0xa5, 104);
-    }
-    ck_assert_msg(mm_checkheap(0) == 0, "mm_checkheap before the damage: expected 0, got "
-                  "non-zero");
+    heaptest_written_blocks(block, 3, 104);
     // The word before a payload is its block's header (README "The block format").
     ((size_t *)block[1])[-1] = 24 | 1;
     ck_assert_msg(mm_checkheap(0) != 0, "mm_checkheap after the header of the block at %p was "

@@ -2,21 +2,10 @@
 #define _GNU_SOURCE
 #include "stm_test.h"
 
-#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include "labkit_check.h"
-
-static void sleep_seconds(double seconds)
-{
-    struct timespec pause = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
-        ;
-}
 
 static void *crew_member_main(void *member_arg)
 {
@@ -74,50 +63,6 @@ bool crew_finish_within(struct crew *crew, double seconds)
 int crew_finished(struct crew *crew)
 {
     return atomic_load(&crew->finished);
-}
-
-double test_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
-
-double test_patience(double seconds)
-{
-    const char *tool = lk_tool();
-    if (strcmp(tool, "memcheck") == 0)
-        return seconds * 10;
-    if (strcmp(tool, "tsan") == 0)
-        return seconds * 5;
-    if (strcmp(tool, "native") != 0)
-        return seconds * 3;
-    return seconds;
-}
-
-void test_settle(double seconds)
-{
-    sleep_seconds(test_patience(seconds));
-}
-
-bool test_wait_for(atomic_int *flag, int value, double seconds)
-{
-    double deadline = test_now() + test_patience(seconds);
-    while (atomic_load(flag) < value) {
-        if (test_now() > deadline)
-            return false;
-        sleep_seconds(0.0005);
-    }
-    return true;
-}
-
-double test_thread_cpu(pthread_t thread)
-{
-    clockid_t clock;
-    struct timespec used;
-    if (pthread_getcpuclockid(thread, &clock) != 0 || clock_gettime(clock, &used) != 0)
-        return -1;
-    return (double)used.tv_sec + (double)used.tv_nsec / 1e9;
 }
 
 unsigned test_random(unsigned *state)

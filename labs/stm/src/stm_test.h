@@ -11,6 +11,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "test_wait.h"
+
 enum { CREW_MAX = 16 };
 
 // A group of threads running body(arg, index) for index 0..size-1.  All
@@ -40,23 +42,6 @@ bool crew_finish_within(struct crew *crew, double seconds);
 
 // How many members have returned so far.
 int crew_finished(struct crew *crew);
-
-// Seconds on a monotonic clock.
-double test_now(void);
-
-// `seconds` scaled for the tool the test runs under (TSan and Valgrind
-// are several times slower than a native run).
-double test_patience(double seconds);
-
-// Sleep for test_patience(seconds).
-void test_settle(double seconds);
-
-// Wait up to test_patience(seconds) for *flag to become at least value.
-// Returns whether it did.
-bool test_wait_for(atomic_int *flag, int value, double seconds);
-
-// CPU time a thread has used so far, in seconds; -1 if it has ended.
-double test_thread_cpu(pthread_t thread);
 
 // A small deterministic random generator for workloads (xorshift).
 unsigned test_random(unsigned *state);

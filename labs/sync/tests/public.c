@@ -49,21 +49,40 @@ END_TEST
 static sync_spinlock_t try_spin;
 static sync_mutex_t try_mutex;
 
-static void *spin_trylock_from_thread(void *arg)
+// A lock kind's trylock and unlock, for the checks both kinds share.
+struct try_kind {
+    const char *noun;   // how messages name it: "lock", "mutex"
+    void *lock;
+    bool (*trylock)(void *lock);
+    void (*unlock)(void *lock);
+};
+
+static bool spin_trylock(void *lock)
 {
-    (void)arg;
-    bool taken = sync_spin_trylock(&try_spin);
-    if (taken)
-        sync_spin_unlock(&try_spin);
-    return (void *)(long)taken;
+    return sync_spin_trylock(lock);
 }
 
-static void *mutex_trylock_from_thread(void *arg)
+static void spin_unlock(void *lock)
 {
-    (void)arg;
-    bool taken = sync_mutex_trylock(&try_mutex);
+    sync_spin_unlock(lock);
+}
+
+static bool mutex_trylock(void *lock)
+{
+    return sync_mutex_trylock(lock);
+}
+
+static void mutex_unlock(void *lock)
+{
+    sync_mutex_unlock(lock);
+}
+
+static void *trylock_from_thread(void *arg)
+{
+    const struct try_kind *kind = arg;
+    bool taken = kind->trylock(kind->lock);
     if (taken)
-        sync_mutex_unlock(&try_mutex);
+        kind->unlock(kind->lock);
     return (void *)(long)taken;
 }
 
@@ -76,14 +95,30 @@ static void *contended_trylock_from_thread(void *arg)
     return (void *)(long)sync_mutex_trylock(&contention.mutex);
 }
 
-// Run fn in a new thread and return what it returned.
-static bool in_other_thread(void *(*fn)(void *))
+// Run fn(arg) in a new thread and return what it returned.
+static bool in_other_thread(void *(*fn)(void *), void *arg)
 {
     pthread_t thread;
     void *result = NULL;
-    pthread_create(&thread, NULL, fn, NULL);
+    pthread_create(&thread, NULL, fn, arg);
     pthread_join(thread, &result);
     return result != NULL;
+}
+
+// trylock takes a free lock, refuses a held one (from the holder and from
+// another thread), and succeeds again after unlock.
+static void check_trylock_semantics(const struct try_kind *k)
+{
+    ck_assert_msg(k->trylock(k->lock), "trylock on a free %s: expected true, got false", k->noun);
+    ck_assert_msg(!k->trylock(k->lock), "trylock on a held %s: expected false, got true", k->noun);
+    ck_assert_msg(!in_other_thread(trylock_from_thread, (void *)k),
+                  "trylock from another thread on a held %s: expected false, got true", k->noun);
+    k->unlock(k->lock);
+    ck_assert_msg(in_other_thread(trylock_from_thread, (void *)k),
+                  "trylock from another thread after unlock: expected true, got false");
+    ck_assert_msg(k->trylock(k->lock),
+                  "trylock after the other thread unlocked: expected true, got false");
+    k->unlock(k->lock);
 }
 
 START_TEST(spin_trylock_semantics)
@@ -91,16 +126,7 @@ START_TEST(spin_trylock_semantics)
     // sync_spin_trylock takes a free lock, refuses a held one (from the
     // holder and from another thread), and succeeds again after unlock.
     sync_spin_init(&try_spin);
-    ck_assert_msg(sync_spin_trylock(&try_spin), "trylock on a free lock: expected true, got false");
-    ck_assert_msg(!sync_spin_trylock(&try_spin), "trylock on a held lock: expected false, got true");
-    ck_assert_msg(!in_other_thread(spin_trylock_from_thread),
-                  "trylock from another thread on a held lock: expected false, got true");
-    sync_spin_unlock(&try_spin);
-    ck_assert_msg(in_other_thread(spin_trylock_from_thread),
-                  "trylock from another thread after unlock: expected true, got false");
-    ck_assert_msg(sync_spin_trylock(&try_spin),
-                  "trylock after the other thread unlocked: expected true, got false");
-    sync_spin_unlock(&try_spin);
+    check_trylock_semantics(&(struct try_kind){"lock", &try_spin, spin_trylock, spin_unlock});
 }
 END_TEST
 
@@ -109,16 +135,7 @@ START_TEST(mutex_trylock_semantics)
     // sync_mutex_trylock takes a free mutex, refuses a held one (from the
     // holder and from another thread), and succeeds again after unlock.
     sync_mutex_init(&try_mutex);
-    ck_assert_msg(sync_mutex_trylock(&try_mutex), "trylock on a free mutex: expected true, got false");
-    ck_assert_msg(!sync_mutex_trylock(&try_mutex), "trylock on a held mutex: expected false, got true");
-    ck_assert_msg(!in_other_thread(mutex_trylock_from_thread),
-                  "trylock from another thread on a held mutex: expected false, got true");
-    sync_mutex_unlock(&try_mutex);
-    ck_assert_msg(in_other_thread(mutex_trylock_from_thread),
-                  "trylock from another thread after unlock: expected true, got false");
-    ck_assert_msg(sync_mutex_trylock(&try_mutex),
-                  "trylock after the other thread unlocked: expected true, got false");
-    sync_mutex_unlock(&try_mutex);
+    check_trylock_semantics(&(struct try_kind){"mutex", &try_mutex, mutex_trylock, mutex_unlock});
 }
 END_TEST
 
@@ -133,7 +150,7 @@ START_TEST(mutex_lock_and_trylock_mixed)
     struct crew crew;
     crew_start(&crew, 1, contention_mutex_worker, NULL);
     crew_settle(&crew); // the waiter is asleep: the mutex is contended
-    bool taken = in_other_thread(contended_trylock_from_thread);
+    bool taken = in_other_thread(contended_trylock_from_thread, NULL);
     ck_assert_msg(!taken,
                   "trylock from another thread on a held mutex with a sleeping waiter: expected "
                   "false, got true");

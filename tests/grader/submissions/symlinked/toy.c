@@ -1,1 +1,1 @@
-../good/toy.c
+../../kit/solutions/toy/toy.c

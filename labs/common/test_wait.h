@@ -1,0 +1,34 @@
+// Waiting in a lab's tests: a monotonic clock, waits scaled for slow tools, a thread's CPU time.
+//
+// A test waits for what a submission's threads do with a deadline, never
+// forever, and every deadline is scaled by test_patience() for the tool the
+// test runs under (Valgrind and the sanitizers are several times slower than
+// a native run).  Needs the test runner's lk_tool() (labkit_check.h).
+#ifndef TEST_WAIT_H
+#define TEST_WAIT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+// Seconds on a monotonic clock.
+double test_now(void);
+
+// Sleep for `seconds`, unscaled, whatever signals arrive.
+void test_sleep(double seconds);
+
+// `seconds` scaled for the tool the test runs under.
+double test_patience(double seconds);
+
+// Sleep for test_patience(seconds): long enough, on a loaded machine, for a
+// thread just started to reach the point where it blocks.
+void test_settle(double seconds);
+
+// Wait up to test_patience(seconds) for *flag to become at least value.
+// Returns whether it did.
+bool test_wait_for(atomic_int *flag, int value, double seconds);
+
+// CPU time a thread has used so far, in seconds; -1 if it has ended.
+double test_thread_cpu(pthread_t thread);
+
+#endif
