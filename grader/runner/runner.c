@@ -143,6 +143,15 @@ static void allow_tool_needs(const char *tool, int forks)
     seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
     if (strcmp(tool, "memcheck") == 0)
         filter_allow("rt_sigtimedwait");   // Valgrind's own scheduler
+    // Valgrind in a forked child opens its own log (valgrind.<pid>.log),
+    // with open(2): only a forking lab's files can be opened for writing.
+    // It reads RLIMIT_CORE when a child dies of a signal, so the child's
+    // parent sees that signal (SIGABRT) and not SIGSYS.
+    if (strcmp(tool, "memcheck") == 0 && forks) {
+        filter_allow("open");
+        filter_allow("openat");
+        filter_allow("prlimit64");
+    }
     if (strcmp(tool, "asan") == 0) {
         // AddressSanitizer opens its log and reads the binary's symbols only
         // when it reports, after the filter is on.
