@@ -80,7 +80,7 @@ END_TEST
 START_TEST(answers_again_after_kill)
 {
     // Five times: SIGKILL the worker of a key's shard, then add to the key:
-    // answered within 1 s, with the value kept.
+    // answered within 2 s, with the value kept.
     struct service *s = service_start(3);
     ck_assert_msg(s != NULL, "service_start(3) failed");
     long value, expect = 0;
@@ -94,7 +94,7 @@ START_TEST(answers_again_after_kill)
         expect += 1;
         ck_assert_msg(rc == 0 && value == expect, "round %d, after a kill: expected %ld, got rc %d "
                       "value %ld", round, expect, rc, value);
-        ck_assert_msg(took < test_patience_ms(1000), "round %d: answered %.0f ms after the kill",
+        ck_assert_msg(took < test_patience_ms(2000), "round %d: answered %.0f ms after the kill",
                       round, took);
     }
     service_stop(s);

@@ -146,6 +146,7 @@ static void chaos_loop(pid_t parent, int interval_ms, unsigned seed, int report)
 
 // The monkey's report socket: one byte per kill.  One monkey at a time.
 static int chaos_reports = -1;
+static int chaos_killed;
 
 pid_t test_chaos_start(pid_t parent, int interval_ms, unsigned seed)
 {
@@ -166,7 +167,16 @@ pid_t test_chaos_start(pid_t parent, int interval_ms, unsigned seed)
     }
     fcntl(counter[0], F_SETFL, O_NONBLOCK);
     chaos_reports = counter[0];
+    chaos_killed = 0;
     return pid;
+}
+
+int test_chaos_kills(void)
+{
+    char c;
+    while (chaos_reports >= 0 && read(chaos_reports, &c, 1) == 1)
+        chaos_killed++;
+    return chaos_killed;
 }
 
 int test_chaos_stop(pid_t chaos)
@@ -174,10 +184,7 @@ int test_chaos_stop(pid_t chaos)
     kill(chaos, SIGKILL);
     while (waitpid(chaos, NULL, 0) < 0 && errno == EINTR)
         ;
-    int kills = 0;
-    char c;
-    while (read(chaos_reports, &c, 1) == 1)
-        kills++;
+    int kills = test_chaos_kills();
     close(chaos_reports);
     chaos_reports = -1;
     return kills;

@@ -29,6 +29,8 @@ int test_open_fds(void);
 // A process that, every interval_ms, SIGKILLs one process-group leader
 // among the children of `parent`, chosen at random.  Returns its id.
 pid_t test_chaos_start(pid_t parent, int interval_ms, unsigned seed);
+// How many processes it has killed so far.
+int test_chaos_kills(void);
 // Stop it and reap it; returns how many processes it killed.
 int test_chaos_stop(pid_t chaos);
 

@@ -407,12 +407,12 @@ END_TEST
 
 START_TEST(restart_limit_gives_up)
 {
-    // A child that crashes at once, limit 3 restarts in 2 s: the supervisor
-    // gives up within the bound, names that child, and leaves no child.
+    // A child that crashes at once, limit 3 restarts in 60 s: the supervisor
+    // gives up at the 4th crash, names that child, and leaves no child.
     struct supervisor_child spec[2] = {{"steady", pinger, NULL}, {"crasher", aborts, NULL}};
-    struct supervisor *s = supervisor_start(spec, 2, 3, 2000);
+    struct supervisor *s = supervisor_start(spec, 2, 3, 60000);
     ck_assert_msg(s != NULL, "supervisor_start failed");
-    double until = test_now_ms() + test_patience_ms(1500);
+    double until = test_now_ms() + test_patience_ms(5000);
     int got = 0;
     while (got != SUPERVISOR_GAVE_UP && test_now_ms() < until) {
         struct actor_message m;
@@ -422,7 +422,7 @@ START_TEST(restart_limit_gives_up)
     }
     int restarts = supervisor_restarts(s);
     ck_assert_msg(got == SUPERVISOR_GAVE_UP,
-                  "the crasher was restarted %d times in 1.5 s with a limit of 3 in 2 s, and the "
+                  "the crasher was restarted %d times in 5 s with a limit of 3 in 60 s, and the "
                   "supervisor has not given up", restarts);
     ck_assert_msg(restarts >= 3 && restarts <= 4, "gave up after %d restarts; the limit was 3",
                   restarts);
@@ -571,7 +571,8 @@ END_TEST
 
 START_TEST(exactly_once_under_chaos)
 {
-    // A monkey SIGKILLs a random worker every 10 ms while 12 keys get adds for 0.6 s:
+    // A monkey SIGKILLs a random worker every 10 ms while 12 keys get adds,
+    // until it has killed 20 (or 8 s have passed: a loaded machine):
     // every answer is the sum of the adds acknowledged before it plus this
     // one: no add lost, none applied twice.  No child remains after the stop.
     struct service *s = service_start(4);
@@ -579,9 +580,9 @@ START_TEST(exactly_once_under_chaos)
     pid_t monkey = test_chaos_start(getpid(), test_patience_ms(10), 12345);
     ck_assert_msg(monkey > 0, "could not start the chaos monkey");
     long expect[12] = {0};
-    double until = test_now_ms() + test_patience_ms(600);
+    double until = test_now_ms() + test_patience_ms(8000);
     char key[16];
-    for (int i = 0; test_now_ms() < until; i++) {
+    for (int i = 0; (i < 300 || test_chaos_kills() < 20) && test_now_ms() < until; i++) {
         int k = (i * 7) % 12;
         snprintf(key, sizeof key, "counter%d", k);
         long value = -1;
