@@ -108,7 +108,7 @@ static enum outcome ask(struct service *s, int shard, const void *bytes, size_t 
     for (;;) {
         struct actor_message m;
         int got = supervisor_receive(s->supervisor, &m, SERVICE_PATIENCE_MS);
-        if (got == SUPERVISOR_GAVE_UP || got < 0)
+        if (got < 0)   // SUPERVISOR_GAVE_UP, or no link left at all
             return GAVE_UP;
         if (got == 0) {
             kill(-worker, SIGKILL);
