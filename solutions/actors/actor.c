@@ -245,7 +245,11 @@ static void link_read(struct link *l)
             return;
         uint32_t size;
         memcpy(&size, l->header, sizeof size);
-        if (size > ACTOR_MAX_MESSAGE) {   // not a frame of ours: a broken peer
+        if (size > ACTOR_MAX_MESSAGE) {
+            // Not a frame of ours: the peer is broken.  A child is killed
+            // first, or reaping it could wait for ever.
+            if (!l->is_parent)
+                kill(l->pid, SIGKILL);
             link_ended(l);
             return;
         }

@@ -17,7 +17,7 @@
 // Restarts allowed per second before the service gives up, how long a
 // worker may take to answer before it counts as stuck, and how often one
 // request is tried.
-enum { SERVICE_MAX_RESTARTS = 200, SERVICE_PERIOD_MS = 1000, SERVICE_PATIENCE_MS = 300,
+enum { SERVICE_MAX_RESTARTS = 200, SERVICE_PERIOD_MS = 1000, SERVICE_PATIENCE_MS = 1000,
        SERVICE_ATTEMPTS = 20 };
 
 struct shard_table {
