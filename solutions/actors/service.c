@@ -102,6 +102,8 @@ static enum outcome ask(struct service *s, int shard, const void *bytes, size_t 
                         uint64_t id, struct service_reply *reply)
 {
     actor_t worker = supervisor_which(s->supervisor, shard);
+    if (worker <= 0)
+        return GAVE_UP;   // and never kill(-0, ...): that is our own process group
     int sent = actor_send(worker, bytes, length) == 0;
     if (!sent)
         kill(-worker, SIGKILL);   // its link is broken: make sure its DOWN comes
