@@ -79,6 +79,15 @@ static char **job_env(const struct manifest *m, const struct job *j, double time
     return env;
 }
 
+// Whether the lab lets a test's process start processes (`syscalls fork`).
+static int lab_forks(const struct manifest *m)
+{
+    for (int i = 0; i < m->syscall_count; i++)
+        if (strcmp(m->syscalls[i], "fork") == 0 || strcmp(m->syscalls[i], "clone") == 0)
+            return 1;
+    return 0;
+}
+
 static int start_job(const struct manifest *m, const struct workdir *w, const struct grade_options *opt,
                      struct job *j)
 {
@@ -100,6 +109,7 @@ static int start_job(const struct manifest *m, const struct workdir *w, const st
         .output_max = RUN_OUTPUT_MAX, .output_path = j->output_path, .result_path = j->result_path,
         .stacks_path = t->kind->flags & TOOL_NO_STACKS ? NULL : j->stacks_path,
         .no_aslr = j->no_aslr, .use_bwrap = opt->use_bwrap,
+        .max_processes = lab_forks(m) ? RUN_MAX_PROCESSES : 0,
     };
     // The runner proves a pass with this key, which it reads only after the
     // test's process has ended.

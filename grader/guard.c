@@ -73,6 +73,11 @@ char *guard_syscalls_env(const struct manifest *m, const struct tool_kind *kind)
         buf_puts(&b, strcmp(name, "fork") == 0 ? " clone " : " ");
     }
     buf_puts(&b, kind->syscalls ? kind->syscalls : "");
+    int forks = 0;
+    for (int i = 0; i < m->syscall_count; i++)
+        forks |= strcmp(m->syscalls[i], "fork") == 0;
+    if (forks && kind->fork_syscalls)
+        buf_printf(&b, " %s", kind->fork_syscalls);
     return b.data;
 }
 

@@ -14,7 +14,8 @@
 static char *list_cases(const char *binary, const char *dir, const char *log)
 {
     char *argv[] = {(char *)binary, "--list", NULL};
-    char *env[] = {"PATH=/usr/bin:/bin", NULL};
+    // Listing leaks the suite (Check has no suite_free): not LeakSanitizer's business.
+    char *env[] = {"PATH=/usr/bin:/bin", "ASAN_OPTIONS=detect_leaks=0", NULL};
     const char *none[] = {NULL};
     struct sandbox_spec spec = {
         .argv = argv, .env = env, .cwd = dir, .read_only = none, .writable = none,

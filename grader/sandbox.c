@@ -386,6 +386,14 @@ static int open_sink(struct pipe_sink *s, int fd, const char *path, long keep)
     return s->file;
 }
 
+// Whether this supervisor has more than `limit` descendants (zombies count:
+// they hold a process slot until reaped).
+static int too_many_processes(int limit)
+{
+    static pid_t tree[MAX_PROCS];
+    return descendants(getpid(), tree, limit + 1) > limit;
+}
+
 // The supervisor's watch over one command.
 // Wait for the target while copying its output: until it ends (and its pipes
 // drain), or a limit is crossed, or the grader is told to stop.  Returns
@@ -397,7 +405,8 @@ static int watch(const struct sandbox_spec *spec, pid_t target, double start,
     double drain_until = 0;
     for (int ticks = 0;; ticks++) {
         struct pollfd fds[2] = {{sinks[0].fd, POLLIN, 0}, {sinks[1].fd, POLLIN, 0}};
-        if (poll(fds, 2, 50) > 0) {
+        // A fork loop makes hundreds of processes in 50 ms: look more often.
+        if (poll(fds, 2, spec->max_processes > 0 ? 10 : 50) > 0) {
             for (int i = 0; i < 2; i++)
                 if (sinks[i].fd >= 0 && fds[i].revents)
                     drain(&sinks[i]);
@@ -416,6 +425,10 @@ static int watch(const struct sandbox_spec *spec, pid_t target, double start,
         }
         if (stop_requested)
             return done;
+        if (!done && spec->max_processes > 0 && too_many_processes(spec->max_processes)) {
+            res->processes_exceeded = 1;
+            return done;
+        }
         if (!done && now - start > spec->wall_seconds) {
             res->timed_out = 1;
             if (spec->stacks_path)

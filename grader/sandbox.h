@@ -24,6 +24,8 @@ struct sandbox_spec {
     const char *stacks_path;  // on timeout, every thread's stack (gdb) goes here
     int no_aslr;              // run with address randomisation off
     int use_bwrap;            // run inside bubblewrap
+    int max_processes;        // stop the run past this many descendants (0: no count);
+                              // root is exempt from RLIMIT_NPROC, so it is counted here
     long tasks_before;        // set by the supervisor: the user's tasks at the start
 };
 
@@ -33,6 +35,7 @@ struct sandbox_result {
     int timed_out;
     int memory_exceeded;
     int output_exceeded;
+    int processes_exceeded;
     long output_bytes;
     double seconds;
     int leftovers;            // processes that had to be killed after it ended

@@ -59,6 +59,7 @@ const struct tool_kind tool_kinds[] = {
         .found_exit = 97, .log_prefix = "valgrind.", .parse = diagnose_valgrind_text,
         .cannot_run = memcheck_failures, .flags = TOOL_WATCH_RSS | TOOL_NO_STACKS,
         .syscalls = "rt_sigtimedwait",   // Valgrind's own scheduler
+        .fork_syscalls = "open openat prlimit64",
     },
     [TOOL_KIND_TSAN] = {
         .name = "tsan", .label = "ThreadSanitizer", .finding = "TSAN", .variant = "tsan",

@@ -31,6 +31,11 @@ struct tool_kind {
     // System calls a run needs beyond the runner's base, as the runner's
     // filter reads them: NAME, or NAME:CONDITION (openat:rdonly, ioctl:tcgets).
     const char *syscalls;
+    // What it needs besides, in a lab whose processes fork (the lab's
+    // `syscalls` line names fork): Valgrind in a forked child opens its own
+    // log with open(2), and reads RLIMIT_CORE when the child dies of a
+    // signal, so that the parent sees that signal and not SIGSYS.
+    const char *fork_syscalls;
     unsigned flags;
 };
 

@@ -197,6 +197,12 @@ void verdict_evaluate(const struct manifest *m, const struct workdir *w, struct 
     } else if (res->memory_exceeded) {
         verdict_set(o, VERDICT_MEMORY, xasprintf("used more than %ld MiB of memory", m->memory_mb),
                     NULL);
+    } else if (res->processes_exceeded) {
+        verdict_set(o, VERDICT_CRASH,
+                    xasprintf("started more than %d processes at once: a runaway spawn loop? "
+                              "(stopped; does a child ever return into its parent's code?)",
+                              RUN_MAX_PROCESSES),
+                    NULL);
     } else if (res->output_exceeded) {
         verdict_set(o, VERDICT_OUTPUT,
                     xasprintf("printed more than %d MiB; stopped", RUN_OUTPUT_MAX >> 20), NULL);

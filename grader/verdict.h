@@ -9,6 +9,8 @@
 
 // What a run may print: kept, and the most before it is stopped.
 enum { RUN_OUTPUT_KEEP = 64 * 1024, RUN_OUTPUT_MAX = 8 << 20 };
+// How many processes a run of a lab that forks may have at once.
+enum { RUN_MAX_PROCESSES = 256 };
 
 // One run of one case under one tool.
 struct job {

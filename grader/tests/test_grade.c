@@ -125,6 +125,31 @@ START_TEST(a_good_submission_scores_full_marks)
 }
 END_TEST
 
+START_TEST(a_spawn_loop_is_stopped_by_the_process_count)
+{
+    // Root is exempt from RLIMIT_NPROC: the sandbox counts a forking lab's
+    // processes and ends the run with a verdict that says why.
+    struct grade g;
+    struct buf err = {0};
+    const char *fixture = "rm -rf /tmp/labkit-spawn-loop && mkdir /tmp/labkit-spawn-loop && "
+                          "cp " TOY_KIT "/solutions/toy/toy.c /tmp/labkit-spawn-loop && "
+                          "patch -s -d /tmp/labkit-spawn-loop -p1 < " TOY_SUBMISSIONS
+                          "/spawn_loop/patch";
+    ck_assert_msg(system(fixture) == 0, "could not build the spawn_loop submission");
+    struct grade_options opt = {.jobs = 1, .only_case = "finishes"};
+    env.cc = "cc";
+    ck_assert_msg(grade_submission(&toy, &env, "/tmp/labkit-spawn-loop", &opt, &g, &err) == 0, "%s",
+                  buf_str(&err));
+    const struct run_outcome *o = run_of(&g, "finishes", "native");
+    ck_assert_msg(o->verdict == VERDICT_CRASH && strstr(o->reason, "processes at once"),
+                  "expected a CRASH naming the process count, got %s: %s",
+                  verdict_name(o->verdict), o->reason);
+    grade_free(&g);
+    buf_free(&err);
+    ck_assert_int_eq(system("rm -rf /tmp/labkit-spawn-loop"), 0);
+}
+END_TEST
+
 // A grade of the toy lab made by hand: every case passed but the given one.
 static void hand_grade(struct grade *g, int failed_case, int tool, enum verdict v)
 {
@@ -211,6 +236,7 @@ TCase *grade_tests(void)
     tcase_add_test(tc, an_overflow_fails_under_memcheck_and_asan_with_its_line);
     tcase_add_test(tc, a_tool_that_cannot_run_is_the_graders_error);
     tcase_add_test(tc, a_good_submission_scores_full_marks);
+    tcase_add_test(tc, a_spawn_loop_is_stopped_by_the_process_count);
     tcase_add_test(tc, feedback_reruns_the_command_the_grader_ran);
     tcase_add_test(tc, a_problem_is_one_paragraph_without_empty_rows);
     tcase_add_test(tc, gradebook_note_counts_every_verdict_kind);

@@ -79,7 +79,7 @@ ok "SUBMISSION=solutions/race: every forced demo comes out right and says so"
 # SUBMISSION relative to the lab's folder, and a folder without the files.
 make -s -C labs/race demo SUBMISSION=../../starter/race >"$T/rel.log" 2>&1 && grep -q '<- wrong' "$T/rel.log" ||
     { cat "$T/rel.log"; fail "SUBMISSION relative to labs/race"; }
-for lab in race sync malloc channels eventloop ownership stm; do
+for lab in race sync malloc channels eventloop ownership actors stm; do
     target=bench
     [ $lab = race ] && target=demo
     make -s -C labs/$lab $target SUBMISSION=no/such/folder >"$T/none.log" 2>&1 &&
