@@ -65,8 +65,9 @@ static char **job_env(const struct manifest *m, const struct job *j, double time
     env[n++] = guard_syscalls_env(m, t->kind);
     // Check's own timeout is a backstop: the sandbox's, shorter, takes the stacks.
     env[n++] = xasprintf("LK_CASE_TIMEOUT=%.0f", timeout * 2 + 10);
-    // Where an explore run writes its failing schedule, for swimlane.c.
-    env[n++] = xasprintf("LK_TRACE_DIR=%s", j->run_dir);
+    // Where a forced-schedule run writes its failing schedule, for swimlane.c.
+    if (t->kind->flags & TOOL_SCHEDULES)
+        env[n++] = xasprintf("LK_TRACE_DIR=%s", j->run_dir);
     // Replaying one explore seed through the grader: LK_SEED=N labgrade ...
     static const char *passed_through[] = {"LK_SEED", "LK_STRATEGY", "LK_TRACE_HASH",
                                            "LK_EXPLORE_VERBOSE"};

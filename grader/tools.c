@@ -83,6 +83,7 @@ const struct tool_kind tool_kinds[] = {
     [TOOL_KIND_EXPLORE] = {
         .name = "explore", .label = "the test", .variant = "explore",
         .cflags = "-DLK_EXPLORE", .scale = 3, .cannot_run = native_failures,
+        .flags = TOOL_SCHEDULES,
         .syscalls = "clone pipe2 poll ppoll prctl kill wait4 getppid sched_setaffinity getcpu "
                     "getrusage openat:rdonly",
     },

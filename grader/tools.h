@@ -11,6 +11,7 @@ enum tool_flag {
     TOOL_WATCH_RSS = 1,     // cap memory by resident size: the tool maps huge shadows
     TOOL_NO_STACKS = 2,     // gdb cannot attach to a hung run (Valgrind's own process)
     TOOL_FIXED_LAYOUT = 4,  // may need address randomisation off (TSan's shadow mapping)
+    TOOL_SCHEDULES = 8,     // writes a failing run's schedule (LK_TRACE_DIR) for swimlane.c
 };
 
 struct tool_kind {
