@@ -289,24 +289,29 @@ START_TEST(bank_balance_adds_up)
 END_TEST
 
 // The drain: rounds of THREADS threads asking at once for the last unit of
-// an account that holds 1.  A refusal decided before taking the lock lets
-// several through, but only if they all check before the first one takes
-// the lock, which on a busy machine happens in some runs and not others.  So
-// the rounds close a gate in front of every lk_mutex_lock and
-// lk_mutex_trylock: each thread's first lock waits there until every thread
-// of the round is at the gate (or done without a lock), and then they all
-// go.  A withdrawal that checks before it locks has then been checked by
-// every thread while the balance is still 1, on every run; one that locks
-// first has checked nothing yet, and loses nothing by waiting.  A design
-// the gate could block (a thread held at it holds something another needs
-// to get there) is let through when the others sleep or spin: thread state
-// and processor time decide that, never the clock.
+// an account that holds 1.  A refusal decided before taking the lock, or a
+// check and an update under two separate lockings, lets several through,
+// but only if they all check before the first one updates, which on a busy
+// machine happens in some runs and not others.  So the rounds put a gate in
+// front of every lk_mutex_lock and lk_mutex_trylock: a thread's n-th lock
+// (n < DRAIN_PHASES) waits there until every thread of the round has got to
+// its n-th lock (or is done), and then they all go.  A withdrawal that
+// checks before it locks, or between two lockings, has then been checked by
+// every thread while the balance is still 1, on every run; one that checks
+// and updates under one locking loses nothing by waiting.  A design the
+// gate could block (a thread held at it holds something another needs to
+// get there) is let through when the others sleep or spin: thread state and
+// processor time decide that, never the clock.
+enum { DRAIN_PHASES = 3, DRAIN_DONE = DRAIN_PHASES + 1 };
+
 struct drain_round {
     pthread_barrier_t start;
     struct tw_thread watch[THREADS];
     long taken[THREADS];
-    atomic_int at_gate;  // threads held at their first lock, or done without one
-    atomic_uint open;    // the gate: 0 holds, 1 lets through (a futex word)
+    atomic_int reached[THREADS]; // locks the thread has got to; DRAIN_DONE once done
+    atomic_int ready;            // threads past the phase the coordinator waits for
+    int phase;                   // that phase (the coordinator's own)
+    atomic_uint open;            // the gate: phases opened so far (a futex word)
 };
 
 struct drain_thread {
@@ -315,18 +320,20 @@ struct drain_thread {
 };
 
 static struct drain_round *_Atomic drain_now;
-static _Thread_local int drain_first_lock; // this thread's first lock is still to come
+static _Thread_local int drain_index = -1; // this thread's index in the round, or -1
+static _Thread_local int drain_locks;      // its lock calls so far
 
 static void drain_gate(lk_mutex_t *m)
 {
     (void)m;
     struct drain_round *round = atomic_load(&drain_now);
-    if (!round || !drain_first_lock)
+    if (!round || drain_index < 0 || drain_locks >= DRAIN_PHASES)
         return;
-    drain_first_lock = 0;
-    atomic_fetch_add(&round->at_gate, 1);
-    while (!atomic_load(&round->open))
-        lk_os_futex_wait(&round->open, 0);
+    unsigned phase = (unsigned)drain_locks++;
+    atomic_store(&round->reached[drain_index], (int)phase + 1);
+    unsigned open;
+    while ((open = atomic_load(&round->open)) <= phase)
+        lk_os_futex_wait(&round->open, open);
 }
 
 static void *drain_main(void *arg)
@@ -335,13 +342,28 @@ static void *drain_main(void *arg)
     struct drain_round *round = self->round;
     tw_register(&round->watch[self->index]);
     pthread_barrier_wait(&round->start);
-    drain_first_lock = 1;
+    drain_index = self->index;
+    drain_locks = 0;
     round->taken[self->index] = bank_withdraw(1);
-    if (drain_first_lock) { // done without taking an lk_mutex
-        drain_first_lock = 0;
-        atomic_fetch_add(&round->at_gate, 1);
-    }
+    drain_index = -1;
+    atomic_store(&round->reached[self->index], DRAIN_DONE);
     return NULL;
+}
+
+// tw_wait's poll: how many threads have got past round->phase's lock.
+static void drain_count_ready(void *arg)
+{
+    struct drain_round *round = arg;
+    int ready = 0;
+    for (int i = 0; i < THREADS; i++)
+        ready += atomic_load(&round->reached[i]) > round->phase;
+    atomic_store(&round->ready, ready);
+}
+
+static void drain_open(struct drain_round *round, unsigned phases)
+{
+    atomic_store(&round->open, phases);
+    lk_os_futex_wake(&round->open, THREADS);
 }
 
 // One round: the account holds 1 and THREADS threads withdraw 1 each.
@@ -349,7 +371,7 @@ static void *drain_main(void *arg)
 // before every thread got to it.
 static long drain_one_round(bool *held_up)
 {
-    struct drain_round round = {.at_gate = 0, .open = 0};
+    struct drain_round round = {.open = 0};
     struct drain_thread thread[THREADS];
     lk_thread_t id[THREADS];
     pthread_barrier_init(&round.start, NULL, THREADS);
@@ -360,11 +382,18 @@ static long drain_one_round(bool *held_up)
         ck_assert_msg(lk_thread_create(&id[i], drain_main, &thread[i]) == 0,
                       "cannot create thread %d", i);
     }
-    struct tw_wait wait = {.done = &round.at_gate, .target = THREADS, .threads = round.watch,
-                           .count = THREADS, .cpu_budget = 0.02};
-    *held_up = tw_wait(&wait) != TW_DONE; // whatever it saw, the gate opens now
-    atomic_store(&round.open, 1);
-    lk_os_futex_wake(&round.open, THREADS);
+    // Phase by phase: wait until every thread is at that lock or done.
+    for (round.phase = 0; round.phase < DRAIN_PHASES; round.phase++) {
+        struct tw_wait wait = {.done = &round.ready, .target = THREADS,
+                               .threads = round.watch, .count = THREADS, .cpu_budget = 0.02,
+                               .poll = drain_count_ready, .poll_arg = &round};
+        if (tw_wait(&wait) != TW_DONE) {
+            *held_up = true; // whatever it saw, the gate opens now
+            break;
+        }
+        drain_open(&round, (unsigned)round.phase + 1);
+    }
+    drain_open(&round, DRAIN_PHASES);
     for (int i = 0; i < THREADS; i++)
         lk_thread_join(id[i], NULL);
     atomic_store(&drain_now, NULL);
@@ -375,7 +404,7 @@ static long drain_one_round(bool *held_up)
 START_TEST(bank_drain_never_overdraws)
 {
     // Threads drain one account: rounds of 4 threads asking at once for the
-    // last unit of an account that holds 1, each held at its first lock
+    // last unit of an account that holds 1, each held at its first locks
     // until all have got there.  Exactly one gets the unit, and the balance
     // never goes below 0.  Under TSan the gate stays open: its hand-over
     // would order each thread's check before the others' update and hide
