@@ -7,6 +7,7 @@
 #include "lk_sched.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 
 #ifdef LK_EXPLORE
 static const char *mutex_name(const lk_mutex_t *m)
@@ -14,6 +15,21 @@ static const char *mutex_name(const lk_mutex_t *m)
     return m->name ? m->name : "(unnamed)";
 }
 #endif
+
+static void (*_Atomic mutex_gate)(lk_mutex_t *m);
+
+void lk_mutex_set_gate(void (*gate)(lk_mutex_t *m))
+{
+    atomic_store(&mutex_gate, gate);
+}
+
+// The gate, if a test set one: it may hold the caller before it tries m.
+static void pass_gate(lk_mutex_t *m)
+{
+    void (*gate)(lk_mutex_t *m) = atomic_load_explicit(&mutex_gate, memory_order_acquire);
+    if (gate)
+        gate(m);
+}
 
 void lk_mutex_init(lk_mutex_t *m, const char *name)
 {
@@ -45,6 +61,7 @@ void (lk_mutex_lock)(lk_mutex_t *m)
         return;
     }
 #endif
+    pass_gate(m);
     pthread_mutex_lock(&m->lock);
 }
 
@@ -60,6 +77,7 @@ int (lk_mutex_trylock)(lk_mutex_t *m)
         return busy ? EBUSY : 0;
     }
 #endif
+    pass_gate(m);
     return pthread_mutex_trylock(&m->lock);
 }
 

@@ -100,6 +100,13 @@ void lk_mutex_destroy(lk_mutex_t *m);
 void lk_mutex_lock(lk_mutex_t *m);
 int lk_mutex_trylock(lk_mutex_t *m); // 0 on success, non-zero if held (like pthread)
 void lk_mutex_unlock(lk_mutex_t *m);
+// A test's gate in front of lk_mutex_lock and lk_mutex_trylock (NULL: none),
+// called before the lock is tried, in a normal build and outside explore
+// runs.  A test uses it to hold threads at their first lock until all of them
+// have got there, so a window between a check made without the lock and
+// taking it is open on every run, whatever the machine's load.  A lab that
+// arms it denies it to submissions (lab.conf `deny`).
+void lk_mutex_set_gate(void (*gate)(lk_mutex_t *m));
 #ifdef LK_EXPLORE
 #define lk_mutex_lock(m) LK_SITE_(lk_mutex_lock(m))
 #define lk_mutex_trylock(m) LK_SITE_(lk_mutex_trylock(m))
