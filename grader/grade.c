@@ -170,9 +170,12 @@ static int tool_selected(const struct grade_options *opt, int tool)
     return opt->tools == 0 || (opt->tools & (1u << tool));
 }
 
+// A case that only measures a figure runs when the leaderboard is asked for,
+// or when --case names it.
 static int case_selected(const struct grade_options *opt, const struct test_case *c)
 {
-    return select_case(opt->only_case, c->name) && (opt->figures || !manifest_measures_only(c));
+    return select_case(opt->only_case, c->name) &&
+           (opt->figures || opt->only_case || !manifest_measures_only(c));
 }
 
 // The submitted .c files' base names, for trimming reports to them.

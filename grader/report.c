@@ -113,13 +113,18 @@ static void print_table(FILE *out, const struct grade *g, const struct report_op
     fprintf(out, "\n  %-*s %8s  %s\n", width, "case", "points", "result");
     for (int i = 0; i < m->case_count; i++) {
         const struct case_outcome *c = &g->cases[i];
-        if (c->skipped || manifest_measures_only(&m->cases[i]))
+        if (c->skipped)
             continue;
         int any = 0;
         for (int t = 0; t < m->tool_count; t++)
             any |= ran(g, i, t);
         if (!any)
             continue;
+        if (manifest_measures_only(&m->cases[i])) { // a rung: no points, no failure
+            fprintf(out, "  %-*s %8s  %s\n", width, m->cases[i].name, "-",
+                    c->passed ? "reached" : "not reached");
+            continue;
+        }
         struct buf tools = {0};
         tool_summary(&tools, g, i);
         char points[32];
