@@ -10,8 +10,8 @@
 #include "verdict.h"
 
 #include <assert.h>
-#include <math.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
