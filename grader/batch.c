@@ -51,7 +51,7 @@ struct batch {
     struct report_options report;
     const char *kit, *cc, *tools, *dir;
     char *out;
-    int jobs, force, have_deadline;
+    int jobs, force, have_deadline, show_names;
     time_t deadline;
     char *kit_real;
     struct manifest m;
@@ -71,12 +71,15 @@ static void usage(FILE *out)
           "per student, named after the student.  Writes OUTDIR/gradebook.csv and, per\n"
           "student, OUTDIR/<student>/report.txt, results.json and junit.xml.  A submission\n"
           "whose files, lab and grader are unchanged since its last grade is not graded\n"
-          "again (--force grades everything).\n"
+          "again (--force grades everything).  A lab with leaderboard figures (lab.conf\n"
+          "`figure`) also gets them as gradebook columns and OUTDIR/leaderboard.csv, the\n"
+          "class ranked by them, names hidden unless --leaderboard-names.\n"
           "\n"
           "  --out OUTDIR       where the gradebook and reports go (default: grades-LAB)\n"
           "  -j, --jobs N       grade N submissions at once (default: the number of cores)\n"
           "  --deadline TIME    flag submissions with a file newer than this minute\n"
           "  --force            grade every submission, changed or not\n"
+          "  --leaderboard-names  show the students' names in leaderboard.csv\n"
           "  --tools, --case, --no-sandbox, --hidden-visibility, --kit, --cc: as for labgrade\n"
           "\n"
           "Exit status: 0 every submission graded, 1 the grader failed on some, 2 bad input.\n",
@@ -103,6 +106,7 @@ static int parse_options(int argc, char **argv, struct batch *b)
         {"tools", required_argument, NULL, 'T'}, {"case", required_argument, NULL, 'C'},
         {"no-sandbox", no_argument, NULL, 'N'},  {"kit", required_argument, NULL, 'K'},
         {"cc", required_argument, NULL, 'c'},    {"hidden-visibility", required_argument, NULL, 'V'},
+        {"leaderboard-names", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     int opt, no_sandbox = 0;
@@ -113,6 +117,7 @@ static int parse_options(int argc, char **argv, struct batch *b)
         case 'j': b->jobs = atoi(optarg); break;
         case 'd': deadline = optarg; break;
         case 'f': b->force = 1; break;
+        case 'n': b->show_names = 1; break;
         case 'T': b->tools = optarg; break;
         case 'C': b->grade.only_case = select_join((char *)b->grade.only_case, optarg); break;
         case 'N': no_sandbox = 1; break;
@@ -264,6 +269,8 @@ static void record_grade(const struct batch *b, const char *dir, const struct gr
         if (!g->cases[i].skipped &&
             select_case(b->grade.only_case, b->m.cases[i].name))
             s->points[i] = g->cases[i].earned;
+    for (int f = 0; g->figures && f < b->m.figure_count; f++)
+        s->figures[f] = g->figures[f];
     gradebook_write_record(record, &b->m, s);
     free(text);
     free(json);
@@ -524,6 +531,11 @@ static int write_gradebook(const struct batch *b, const char *path)
             .record = &b->students[k].s,
         };
     int rc = gradebook_write(path, &b->m, b->grade.only_case, rows, b->count);
+    if (rc == 0 && b->m.figure_count > 0) {
+        char *board = path_join(b->out, "leaderboard.csv");
+        rc = gradebook_write_leaderboard(board, &b->m, rows, b->count, b->show_names);
+        free(board);
+    }
     free(rows);
     return rc;
 }
@@ -623,6 +635,7 @@ int batch_main(int argc, char **argv, const char *kit)
     b.jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
     b.cc = "cc";
     b.report.hidden_visibility = "after_published";
+    b.grade.figures = 1; // the class leaderboard
     int parsed = parse_options(argc, argv, &b);   // 1: --help
     int rc = parsed < 0 ? 2 : parsed > 0 ? 0 : batch_run(&b, argv[optind], kit);
     batch_free(&b);

@@ -12,6 +12,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,9 +184,12 @@ static int tool_selected(const struct grade_options *opt, int tool)
     return opt->tools == 0 || (opt->tools & (1u << tool));
 }
 
+// A case that only measures a figure runs when the leaderboard is asked for,
+// or when --case names it.
 static int case_selected(const struct grade_options *opt, const struct test_case *c)
 {
-    return select_case(opt->only_case, c->name);
+    return select_case(opt->only_case, c->name) &&
+           (opt->figures || opt->only_case || !manifest_measures_only(c));
 }
 
 // The submitted .c files' base names, for trimming reports to them.
@@ -495,6 +499,15 @@ static void score(const struct manifest *m, const struct grade_options *opt, str
         c->earned = c->passed ? m->cases[i].points : 0;
         g->score += c->earned;
         g->max_score += m->cases[i].points;
+        // A figure is the highest rung of its ladder that passed: it rests
+        // on verdicts alone, as points do.
+        int f = m->cases[i].figure;
+        if (f >= 0) {
+            if (isnan(g->figures[f]))
+                g->figures[f] = 0;
+            if (c->passed && m->cases[i].figure_value > g->figures[f])
+                g->figures[f] = m->cases[i].figure_value;
+        }
     }
 }
 
@@ -522,6 +535,9 @@ int grade_submission(const struct manifest *m, const struct build_env *env, cons
     g->cases = xcalloc((size_t)m->case_count, sizeof *g->cases);
     for (int i = 0; i < m->case_count; i++)
         g->cases[i].skipped = !manifest_suite(m, m->cases[i].suite)->present;
+    g->figures = xcalloc((size_t)m->figure_count + 1, sizeof *g->figures);
+    for (int f = 0; f < m->figure_count; f++)
+        g->figures[f] = NAN;
     char *root = make_workdir(opt);
     if (!root) {
         buf_printf(err, "cannot create a work directory: %s", strerror(errno));
@@ -574,6 +590,7 @@ void grade_free(struct grade *g)
         }
     }
     free(g->cases);
+    free(g->figures);
     free(g->submission);
     free(g->problem);
     free(g->warnings);

@@ -44,6 +44,7 @@ struct grade_options {
     int keep;                // do not remove the work directory
     int use_bwrap;
     int progress;            // show progress on stderr
+    int figures;             // also run the cases that only measure a figure
 };
 
 struct grade {
@@ -56,6 +57,7 @@ struct grade {
     char *warnings;      // compiler warnings in the submitted files
     char *workdir;       // kept work directory, or NULL
     double seconds;
+    double *figures;     // per manifest figure: its value, NAN when none of its cases ran
 };
 
 // Grade a submission.  Returns 0 (the grade says how it went, even for code

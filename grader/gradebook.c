@@ -18,14 +18,19 @@ void gradebook_init_record(struct grade_record *r, const struct manifest *m)
     r->points = xcalloc((size_t)m->case_count, sizeof *r->points);
     for (int i = 0; i < m->case_count; i++)
         r->points[i] = NAN;
+    r->figures = xcalloc((size_t)m->figure_count + 1, sizeof *r->figures);
+    for (int f = 0; f < m->figure_count; f++)
+        r->figures[f] = NAN;
 }
 
 void gradebook_free_record(struct grade_record *r)
 {
     free(r->note);
     free(r->points);
+    free(r->figures);
     r->note = NULL;
     r->points = NULL;
+    r->figures = NULL;
 }
 
 int gradebook_write_record(const char *path, const struct manifest *m, const struct grade_record *r)
@@ -39,6 +44,9 @@ int gradebook_write_record(const char *path, const struct manifest *m, const str
     for (int i = 0; i < m->case_count; i++)
         if (!isnan(r->points[i]))
             buf_printf(&b, "case %s %.10g\n", m->cases[i].name, r->points[i]);
+    for (int f = 0; f < m->figure_count; f++)
+        if (!isnan(r->figures[f]))
+            buf_printf(&b, "figure %s %.10g\n", m->figures[f].name, r->figures[f]);
     char *tmp = xasprintf("%s.new", path);
     int rc = file_write(tmp, buf_str(&b), b.len) == 0 && rename(tmp, path) == 0 ? 0 : -1;
     free(tmp);
@@ -62,10 +70,15 @@ int gradebook_read_record(const char *path, const struct manifest *m, struct gra
             fields++;
         else if (strncmp(line, "note ", 5) == 0 && !r->note)
             r->note = xstrdup(line + 5);
-        else if (sscanf(line, "case %255s %lf", name, &points) == 2)
+        else if (sscanf(line, "case %255s %lf", name, &points) == 2) {
             for (int i = 0; i < m->case_count; i++)
                 if (strcmp(m->cases[i].name, name) == 0)
                     r->points[i] = points;
+        } else if (sscanf(line, "figure %255s %lf", name, &points) == 2) {
+            for (int f = 0; f < m->figure_count; f++)
+                if (strcmp(m->figures[f].name, name) == 0)
+                    r->figures[f] = points;
+        }
     }
     free(text);
     if (fields == 4)
@@ -93,7 +106,17 @@ static void csv_text(FILE *out, const char *text)
 static int is_column(const struct manifest *m, const char *only_case, int i)
 {
     return manifest_suite(m, m->cases[i].suite)->present &&
-           select_case(only_case, m->cases[i].name);
+           select_case(only_case, m->cases[i].name) && !manifest_measures_only(&m->cases[i]);
+}
+
+static void write_figures(FILE *out, const struct manifest *m, const struct grade_record *r)
+{
+    for (int f = 0; f < m->figure_count; f++) {
+        if (isnan(r->figures[f]))
+            fputc(',', out);
+        else
+            fprintf(out, ",%g", r->figures[f]);
+    }
 }
 
 static void write_row(FILE *out, const struct manifest *m, const char *only_case,
@@ -116,6 +139,7 @@ static void write_row(FILE *out, const struct manifest *m, const char *only_case
         else
             fprintf(out, ",%g", r->points[i]);
     }
+    write_figures(out, m, r);
     fputc('\n', out);
 }
 
@@ -132,10 +156,78 @@ int gradebook_write(const char *path, const struct manifest *m, const char *only
     for (int i = 0; i < m->case_count; i++)
         if (is_column(m, only_case, i))
             fprintf(out, ",%s", m->cases[i].name);
+    for (int f = 0; f < m->figure_count; f++)
+        fprintf(out, ",%s", m->figures[f].name);
     fputc('\n', out);
     for (int k = 0; k < count; k++)
         write_row(out, m, only_case, &rows[k]);
     int rc = fclose(out) == 0 && rename(tmp, path) == 0 ? 0 : -1;
     free(tmp);
+    return rc;
+}
+
+static int measured(const struct manifest *m, const struct grade_record *r)
+{
+    for (int f = 0; f < m->figure_count; f++)
+        if (!isnan(r->figures[f]))
+            return 1;
+    return 0;
+}
+
+// <0 when a ranks above b: figure by figure in lab.conf's order, the better
+// value first (an unmeasured figure ranks last).
+static int compare_figures(const struct manifest *m, const struct grade_record *a,
+                           const struct grade_record *b)
+{
+    for (int f = 0; f < m->figure_count; f++) {
+        double x = a->figures[f], y = b->figures[f];
+        if (isnan(x) != isnan(y))
+            return isnan(x) ? 1 : -1;
+        if (isnan(x) || x == y)
+            continue;
+        return (x > y) != m->figures[f].ascending ? -1 : 1;
+    }
+    return 0;
+}
+
+int gradebook_write_leaderboard(const char *path, const struct manifest *m,
+                                const struct gradebook_row *rows, int count, int show_names)
+{
+    // A selection sort of row indexes: a class is small, and qsort has no
+    // context argument for the manifest.
+    int *order = xcalloc((size_t)count + 1, sizeof *order), n = 0;
+    for (int k = 0; k < count; k++)
+        if (rows[k].record->figures && measured(m, rows[k].record))
+            order[n++] = k;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            if (compare_figures(m, rows[order[j]].record, rows[order[i]].record) < 0) {
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+    char *tmp = xasprintf("%s.new", path);
+    FILE *out = fopen(tmp, "w");
+    int rc = -1;
+    if (out) {
+        fputs("rank,student", out);
+        for (int f = 0; f < m->figure_count; f++) {
+            fputc(',', out);
+            csv_text(out, m->figures[f].label);
+        }
+        fputc('\n', out);
+        for (int i = 0, rank = 1; i < n; i++) {
+            const struct grade_record *r = rows[order[i]].record;
+            if (i > 0 && compare_figures(m, rows[order[i - 1]].record, r) != 0)
+                rank = i + 1;
+            fprintf(out, "%d,", rank);
+            csv_text(out, show_names ? rows[order[i]].student : "(hidden)");
+            write_figures(out, m, r);
+            fputc('\n', out);
+        }
+        rc = fclose(out) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+    }
+    free(tmp);
+    free(order);
     return rc;
 }

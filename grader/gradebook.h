@@ -12,6 +12,7 @@ struct grade_record {
     long newest;         // newest file time in the submission (0: none)
     char *note;          // one line on why points were lost wholesale
     double *points;      // per manifest case; NAN when not part of the grade
+    double *figures;     // per manifest figure; NAN when not measured
 };
 
 // An empty record (no points, hash "-") for the lab's cases.
@@ -31,8 +32,15 @@ struct gradebook_row {
 };
 
 // The CSV: student, score, max, late, newest_file, status, note, then the
-// points of each case of the kit (those of `only_case` alone, if not NULL).
+// points of each case of the kit (those of `only_case` alone, if not NULL),
+// then the lab's leaderboard figures.
 int gradebook_write(const char *path, const struct manifest *m, const char *only_case,
                     const struct gradebook_row *rows, int count);
+
+// The class leaderboard, a CSV: rank, student, then each figure, best first
+// (ranked by the figures in lab.conf's order; equal figures, equal rank).
+// Students without figures are left out; names are shown only if asked.
+int gradebook_write_leaderboard(const char *path, const struct manifest *m,
+                                const struct gradebook_row *rows, int count, int show_names);
 
 #endif

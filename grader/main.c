@@ -41,6 +41,8 @@ static void usage(FILE *out)
           "  --case NAME        only these test cases: names or globs, comma-separated\n"
           "                     or --case repeated (an unknown name is an error)\n"
           "  --task N           only the cases of the handout's task N (lab.conf `task`)\n"
+          "  --leaderboard      also run the cases that only measure a leaderboard figure\n"
+          "                     (lab.conf `figure`; results.json gets a leaderboard)\n"
           "  --keep             keep the work directory and say how to rerun a case\n"
           "  --workdir DIR      work in DIR (kept afterwards)\n"
           "  --no-sandbox       do not use bubblewrap even where it works\n"
@@ -100,7 +102,7 @@ static int parse_options(int argc, char **argv, struct cli *cli)
         {"workdir", required_argument, NULL, 'W'}, {"no-sandbox", no_argument, NULL, 'N'},
         {"kit", required_argument, NULL, 'K'},    {"cc", required_argument, NULL, 'c'},
         {"hidden-visibility", required_argument, NULL, 'V'},
-        {"task", required_argument, NULL, 'A'},
+        {"task", required_argument, NULL, 'A'},   {"leaderboard", no_argument, NULL, 'L'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -114,6 +116,7 @@ static int parse_options(int argc, char **argv, struct cli *cli)
         case 'C': cli->grade.only_case = select_join((char *)cli->grade.only_case, optarg); break;
         case 'A': cli->task = optarg; break;
         case 'k': cli->grade.keep = 1; break;
+        case 'L': cli->grade.figures = 1; break;
         case 'W': cli->grade.workdir = optarg; break;
         case 'N': cli->no_sandbox = 1; break;
         case 'K': cli->kit = optarg; break;

@@ -167,7 +167,47 @@ static int add_provided(struct manifest *m, const char *pattern, struct buf *why
     return 0;
 }
 
-// case SUITE NAME POINTS [tools=a,b] [timeout=S] [ref=ANCHOR] "DESCRIPTION"
+// figure=NAME:VALUE: passing the case shows the figure is at least VALUE.
+static int parse_case_figure(const struct manifest *m, const char *word, struct test_case *c,
+                             struct buf *why)
+{
+    const char *colon = strchr(word, ':');
+    c->figure = -1;
+    for (int i = 0; colon && i < m->figure_count; i++)
+        if (strlen(m->figures[i].name) == (size_t)(colon - word) &&
+            strncmp(m->figures[i].name, word, (size_t)(colon - word)) == 0)
+            c->figure = i;
+    if (c->figure < 0) {
+        buf_printf(why, "figure=%s: expected NAME:VALUE, NAME declared by a 'figure' line above",
+                   word);
+        return -1;
+    }
+    return parse_number(colon + 1, &c->figure_value, why);
+}
+
+// figure NAME [order=asc|desc] "LABEL"
+static int parse_figure(struct manifest *m, const struct line *l, struct buf *why)
+{
+    int ascending = 0;
+    if (l->count == 4 && strcmp(l->words[2], "order=asc") == 0)
+        ascending = 1;
+    else if (l->count != 3 && !(l->count == 4 && strcmp(l->words[2], "order=desc") == 0)) {
+        buf_puts(why, "expected: figure NAME [order=asc|desc] \"LABEL\"");
+        return -1;
+    }
+    for (int i = 0; i < m->figure_count; i++) {
+        if (strcmp(m->figures[i].name, l->words[1]) == 0) {
+            buf_printf(why, "figure '%s' is declared twice", l->words[1]);
+            return -1;
+        }
+    }
+    m->figures = xrealloc(m->figures, sizeof *m->figures * (size_t)(m->figure_count + 1));
+    m->figures[m->figure_count++] = (struct figure){
+        xstrdup(l->words[1]), xstrdup(l->words[l->count - 1]), ascending};
+    return 0;
+}
+
+// case SUITE NAME POINTS [tools=a,b] [timeout=S] [ref=ANCHOR] [figure=NAME:VALUE] "DESCRIPTION"
 static int parse_case(struct manifest *m, const struct line *l, struct buf *why)
 {
     if (l->count < 5) {
@@ -185,7 +225,7 @@ static int parse_case(struct manifest *m, const struct line *l, struct buf *why)
             return -1;
         }
     }
-    struct test_case c = {0};
+    struct test_case c = {.figure = -1};
     if (parse_number(l->words[3], &c.points, why) != 0)
         return -1;
     c.tools = m->default_tools;
@@ -201,11 +241,22 @@ static int parse_case(struct manifest *m, const struct line *l, struct buf *why)
         } else if (strncmp(w, "ref=", 4) == 0) {
             free(c.ref);
             c.ref = xstrdup(w + 4);
+        } else if (strncmp(w, "figure=", 7) == 0) {
+            if (parse_case_figure(m, w + 7, &c, why) != 0) {
+                free(c.ref);
+                return -1;
+            }
         } else {
-            buf_printf(why, "unknown case option '%s' (known: tools=, timeout=, ref=)", w);
+            buf_printf(why, "unknown case option '%s' (known: tools=, timeout=, ref=, figure=)",
+                       w);
             free(c.ref);
             return -1;
         }
+    }
+    if (c.points == 0 && c.figure < 0) {
+        buf_puts(why, "a case worth 0 points must measure a figure (figure=NAME:VALUE)");
+        free(c.ref);
+        return -1;
     }
     if (c.tools == 0) {
         buf_puts(why, "no tools: add a 'tools' line above or tools= on the case");
@@ -402,6 +453,7 @@ static const struct directive {
     {"memory", 1, parse_memory, 0, 0},
     {"scale", 1, parse_scale, 0, 0},
     {"suite", 0, parse_suite, 0, 0},
+    {"figure", 0, parse_figure, 0, 0},
     {"case", 0, parse_case, 0, 0},
     {"task", 0, parse_task, 0, 0},
 };
@@ -570,6 +622,11 @@ void manifest_free(struct manifest *m)
         free_list(m->tasks[i].patterns, m->tasks[i].pattern_count);
     }
     free(m->tasks);
+    for (int i = 0; i < m->figure_count; i++) {
+        free(m->figures[i].name);
+        free(m->figures[i].label);
+    }
+    free(m->figures);
     memset(m, 0, sizeof *m);
 }
 

@@ -29,10 +29,21 @@ struct suite {
     int present;        // the file exists in this kit
 };
 
+// A leaderboard figure (`figure` in lab.conf): its value is the highest
+// figure= value among the cases of its ladder that passed, 0 when none did.
+// It comes from verdicts alone, never from what a test printed or wrote.
+struct figure {
+    char *name;         // a column of the gradebook
+    char *label;        // its name on Gradescope's leaderboard
+    int ascending;      // a lower value ranks higher
+};
+
 struct test_case {
     char *suite;
     char *name;
-    double points;
+    double points;      // 0 only for a case that measures a figure
+    int figure;         // index into figures, or -1
+    double figure_value; // the figure's value when this case passes
     unsigned tools;     // bit i set: runs under tools[i]
     double timeout;     // native seconds; 0 means the lab's default
     char *ref;
@@ -76,7 +87,16 @@ struct manifest {
     int case_count;
     struct task *tasks;
     int task_count;
+    struct figure *figures;
+    int figure_count;
 };
+
+// A case worth nothing that only measures a figure: run only when a grade
+// asks for the leaderboard, and never reported as a failure.
+static inline int manifest_measures_only(const struct test_case *c)
+{
+    return c->points == 0 && c->figure >= 0;
+}
 
 enum manifest_status {
     MANIFEST_OK = 0,

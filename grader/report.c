@@ -3,6 +3,7 @@
 #include "report.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,11 @@ static void print_table(FILE *out, const struct grade *g, const struct report_op
             any |= ran(g, i, t);
         if (!any)
             continue;
+        if (manifest_measures_only(&m->cases[i])) { // a rung: no points, no failure
+            fprintf(out, "  %-*s %8s  %s\n", width, m->cases[i].name, "-",
+                    c->passed ? "reached" : "not reached");
+            continue;
+        }
         struct buf tools = {0};
         tool_summary(&tools, g, i);
         char points[32];
@@ -296,7 +302,8 @@ static void name_list(FILE *out, const struct manifest *m, const int *members, i
 
 static int failed_and_ran(const struct grade *g, int i)
 {
-    if (g->cases[i].skipped || g->cases[i].passed || g->problem)
+    if (g->cases[i].skipped || g->cases[i].passed || g->problem ||
+        manifest_measures_only(&g->m->cases[i]))
         return 0;
     for (int t = 0; t < g->m->tool_count; t++)
         if (ran(g, i, t))
@@ -424,6 +431,14 @@ void report_terminal(FILE *out, const struct grade *g, const struct report_optio
         fprintf(out, "\n%s%s%s", paint(opt, YELLOW), g->warnings, paint(opt, PLAIN));
     if (!g->problem)
         print_table(out, g, opt);
+    struct buf figures = {0};
+    for (int f = 0; g->figures && f < m->figure_count; f++)
+        if (!isnan(g->figures[f]))
+            buf_printf(&figures, "%s%s %g", figures.len ? ", " : "", m->figures[f].label,
+                       g->figures[f]);
+    if (figures.len)
+        fprintf(out, "\n  leaderboard: %s\n", buf_str(&figures));
+    buf_free(&figures);
     int skipped = 0;
     for (int i = 0; i < m->case_count; i++)
         skipped += g->cases[i].skipped;
@@ -439,9 +454,11 @@ void report_terminal(FILE *out, const struct grade *g, const struct report_optio
             paint(opt, PLAIN), g->seconds);
 }
 
+// Whether a case is in the machine-readable reports: a case that only
+// measures a figure is reported as the figure, not as a test.
 static int included(const struct grade *g, int i)
 {
-    if (g->cases[i].skipped)
+    if (g->cases[i].skipped || manifest_measures_only(&g->m->cases[i]))
         return 0;
     if (g->problem)
         return 1;
@@ -456,6 +473,22 @@ static int write_text(const char *path, const struct buf *b)
     if (strcmp(path, "-") == 0)
         return fputs(buf_str(b), stdout) < 0 ? -1 : 0;
     return file_write(path, buf_str(b), b->len);
+}
+
+// Gradescope's leaderboard: one entry per figure the grade measured.
+static void json_leaderboard(struct buf *b, const struct grade *g)
+{
+    int n = 0;
+    for (int f = 0; g->figures && f < g->m->figure_count; f++) {
+        if (isnan(g->figures[f]))
+            continue;
+        buf_puts(b, n++ ? ",\n    {\"name\": " : ",\n  \"leaderboard\": [\n    {\"name\": ");
+        buf_json_string(b, g->m->figures[f].label);
+        buf_printf(b, ", \"value\": %g, \"order\": \"%s\"}", g->figures[f],
+                   g->m->figures[f].ascending ? "asc" : "desc");
+    }
+    if (n)
+        buf_puts(b, "\n  ]");
 }
 
 // Gradescope's results.json: score, execution_time, output, tests[] with
@@ -492,7 +525,9 @@ int report_json(const char *path, const struct grade *g, const struct report_opt
         buf_puts(&b, "}");
         buf_free(&text);
     }
-    buf_puts(&b, "\n  ]\n}\n");
+    buf_puts(&b, "\n  ]");
+    json_leaderboard(&b, g);
+    buf_puts(&b, "\n}\n");
     int rc = write_text(path, &b);
     buf_free(&b);
     buf_free(&summary);

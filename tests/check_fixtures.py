@@ -6,8 +6,10 @@ A fixture is a folder with `patch`, a unified diff against the lab's solution
 fails the check), and a file `expect`:
     score N               the points it must score
     fail CASE [TOOL]      a case it must fail (under TOOL, when given)
-    tools TOOL,...        grade with these tools only (labgrade --tools): a
-                          bug every case shows natively needs no Valgrind run
+    tools LIST            grade under these tools only (labgrade --tools)
+    leaderboard NAME LOW [HIGH]
+                          grade with --leaderboard; the figure NAME (lab.conf
+                          `figure NAME`) must be LOW, or between LOW and HIGH
 Every case not listed must pass.  After each grade, no process of the
 submission may still be running.
 
@@ -17,35 +19,57 @@ import argparse
 import concurrent.futures
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
 import time
 
 import fixture as fixtures
+import validate_results
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KIT = os.path.dirname(HERE)
 
 
+class Expect:
+    def __init__(self):
+        self.score, self.fails, self.tools, self.figures = None, {}, None, {}
+
+
 def read_expect(path):
-    score, fails, tools = None, {}, None
+    e = Expect()
     with open(path) as f:
         for number, line in enumerate(f, 1):
             words = line.split('#')[0].split()
             if not words:
                 continue
             if words[0] == 'score' and len(words) == 2:
-                score = float(words[1])
+                e.score = float(words[1])
             elif words[0] == 'fail' and len(words) in (2, 3):
-                fails[words[1]] = words[2] if len(words) == 3 else None
+                e.fails[words[1]] = words[2] if len(words) == 3 else None
             elif words[0] == 'tools' and len(words) == 2:
-                tools = words[1]
+                e.tools = words[1]
+            elif words[0] == 'leaderboard' and len(words) in (3, 4):
+                low = float(words[2])
+                e.figures[words[1]] = (low, float(words[3]) if len(words) == 4 else low)
             else:
-                sys.exit(f'{path}:{number}: expected "score N", "fail CASE [TOOL]" or "tools LIST"')
-    if score is None:
+                sys.exit(f'{path}:{number}: expected "score N", "fail CASE [TOOL]", '
+                         f'"tools LIST" or "leaderboard NAME LOW [HIGH]"')
+    if e.score is None:
         sys.exit(f'{path}: no "score" line')
-    return score, fails, tools
+    return e
+
+
+def figure_labels(kit, lab):
+    """lab.conf's figures: name -> the label results.json shows."""
+    labels = {}
+    with open(os.path.join(kit, 'labs', lab, 'lab.conf')) as f:
+        for line in f:
+            if line.split()[:1] == ['figure']:
+                words = shlex.split(line, comments=True)
+                labels[words[1]] = words[-1]
+    return labels
 
 
 def leftover_processes(marker):
@@ -73,30 +97,39 @@ def submission_of(kit, lab, fixture, tmp):
                           kit=kit)
 
 
-def grade(kit, lab, fixture, jobs, tools=None):
+def grade(kit, lab, fixture, jobs, expect):
     with tempfile.TemporaryDirectory(prefix='labkit-fixture-') as tmp:
         fixture = submission_of(kit, lab, fixture, tmp)
         results = os.path.join(tmp, 'results.json')
         env = dict(os.environ, TMPDIR=tmp)
         start = time.monotonic()
-        only = ['--tools', tools] if tools else []
+        extra = (['--tools', expect.tools] if expect.tools else []) + \
+            (['--leaderboard'] if expect.figures else [])
         run = subprocess.run([os.path.join(KIT, 'grader', 'labgrade'), '--kit', kit, '--jobs',
-                              str(jobs), *only, '--json', results, lab, fixture],
+                              str(jobs), '--json', results] + extra + [lab, fixture],
                              capture_output=True, text=True, errors='replace', env=env, timeout=900)
         seconds = time.monotonic() - start
         left = leftover_processes(tmp)
         if run.returncode not in (0, 1) or not os.path.exists(results):
             return None, run, seconds, left
         with open(results) as f:
-            return json.load(f), run, seconds, left
+            result = json.load(f)
+        if expect.figures:
+            # A fixture that tests the leaderboard also checks its format.
+            try:
+                validate_results.main(results)
+            except (SystemExit, Exception) as e:  # jsonschema's ValidationError, or exit
+                result['schema_problem'] = str(e)
+        return result, run, seconds, left
 
 
 def check(kit, lab, fixture, jobs):
     """Returns a list of problems (empty when the fixture got its verdict)."""
-    score, fails, tools = read_expect(os.path.join(fixture, 'expect'))
+    expect = read_expect(os.path.join(fixture, 'expect'))
+    score, fails = expect.score, expect.fails
     name = os.path.basename(fixture.rstrip('/'))
     try:
-        result, run, seconds, left = grade(kit, lab, fixture, jobs, tools)
+        result, run, seconds, left = grade(kit, lab, fixture, jobs, expect)
     except fixtures.FixtureError as e:
         return [f'{name}: {e}'], 0
     if result is None:
@@ -114,6 +147,18 @@ def check(kit, lab, fixture, jobs):
         for case in failed:
             if case not in fails:
                 problems.append(f'{name}: case {case} failed unexpectedly:\n{failed[case]}')
+    board = {entry['name']: entry['value'] for entry in result.get('leaderboard', [])}
+    if 'schema_problem' in result:
+        problems.append(f'{name}: results.json breaks Gradescope\'s format: '
+                        f'{result["schema_problem"]}')
+    labels = figure_labels(kit, lab) if expect.figures else {}
+    for figure, (low, high) in expect.figures.items():
+        label = labels.get(figure, figure)
+        if label not in board:
+            problems.append(f'{name}: no leaderboard figure "{label}" in {sorted(board)}')
+        elif not low <= board[label] <= high:
+            problems.append(f'{name}: leaderboard figure "{label}" is {board[label]}, expected '
+                            f'{low:g}' + (f' to {high:g}' if high != low else ''))
     if left:
         problems.append(f'{name}: processes left running after grading:\n' + '\n'.join(left))
     if problems:

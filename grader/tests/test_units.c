@@ -26,7 +26,9 @@ static const char *good_manifest =
     "suite hidden no/such/file.c hidden\n"
     "case public first 2 \"checks the first thing\"\n"
     "case public second 3 tools=tsan,fast timeout=2 ref=README.md#x \"a \\\"quoted\\\" one\"\n"
-    "case hidden third 5 \"hidden\"\n";
+    "case hidden third 5 \"hidden\"\n"
+    "figure speed order=asc \"Speed (s)\"\n"
+    "case public fourth 0 figure=speed:1.5 \"measures a figure\"\n";
 
 // Parse text as a manifest of a lab in the current folder (which has lab.conf
 // as far as suite files go: the tests run in grader/, where it does not).
@@ -46,7 +48,12 @@ START_TEST(manifest_reads_every_directive)
     ck_assert_str_eq(m.lab, "demo");
     ck_assert_str_eq(m.title, "A demo lab");
     ck_assert_int_eq(m.submit_count, 1);
-    ck_assert_int_eq(m.case_count, 3);
+    ck_assert_int_eq(m.case_count, 4);
+    ck_assert_int_eq(m.figure_count, 1);
+    ck_assert_str_eq(m.figures[0].label, "Speed (s)");
+    ck_assert(m.figures[0].ascending);
+    ck_assert(manifest_measures_only(&m.cases[3]) && !manifest_measures_only(&m.cases[0]));
+    ck_assert_double_eq_tol(m.cases[3].figure_value, 1.5, 1e-9);
     int memcheck = manifest_tool_index(&m, "memcheck"), tsan = manifest_tool_index(&m, "tsan");
     ck_assert_int_eq(m.cases[0].tools, (1u << TOOL_NATIVE) | (1u << memcheck));
     int fast = manifest_tool_index(&m, "fast");
@@ -94,6 +101,10 @@ START_TEST(manifest_errors_name_the_line_and_the_problem)
         {"lab x\nsubmit a.c\nsuite public lab.conf\n", "no 'case' lines"},
         {"lab x\nsubmit a.c\nsuite public lab.conf\ncase public a 1 \"d\"\ncase public a 1 \"d\"\n",
          "case 'a' is declared twice"},
+        {"lab x\nsubmit a.c\nsuite public lab.conf\ncase public a 0 \"d\"\n",
+         "test.conf:4: a case worth 0 points must measure a figure"},
+        {"lab x\nsubmit a.c\nsuite public lab.conf\ncase public a 0 figure=speed:1 \"d\"\n",
+         "NAME declared by a 'figure' line above"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *message = rejection(cases[i].text);

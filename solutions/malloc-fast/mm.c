@@ -9,17 +9,22 @@
 // Only a free block has a footer, since only a free block is ever found from
 // its right neighbour (when that neighbour is freed and coalesces), and bit
 // 1 says whether there is one to find: an allocated block costs one word.
+// So a request of 8 bytes or less fits a 16-byte block.  Freed, such a block
+// is its header and its footer and has no room for list links: it stays off
+// the lists and is used again only once a neighbour frees and absorbs it.
 //
 // Free blocks sit in CLASSES doubly linked lists: one per exact size from 32
 // to SMALL_MAX bytes (a request there takes the head of its list, an exact
-// fit, in O(1)), then one per power of two.  A 64-bit map says which lists
+// fit, in O(1)), then four per power of two.  A 64-bit map says which lists
 // are non-empty, so the search for a larger list is one bit scan.  Within a
-// power-of-two list, and in the first larger list, the search takes the best
-// of the first few blocks that fit.  Freed blocks coalesce at once; the heap
-// grows only by what a request lacks.  mm_realloc shrinks in place, grows
-// into a free next block or the heap's end, or slides down into a free
-// previous block, and moves only when none of that is possible; a big block
-// that grows in place takes GROW-byte steps when it can, room for its next.
+// list, and in the first larger list, the search takes the best of the first
+// few blocks that fit: with lists this narrow, that is best fit.  Freed
+// blocks coalesce at once; the heap grows only by what a request lacks.
+// mm_realloc shrinks in place, grows into a free next block or the heap's
+// end, or slides down into a free previous block, and moves only when none
+// of that is possible; a big block that grows into a free neighbour takes
+// GROW-byte steps when there is room, room for its next step (at the heap's
+// end it takes only what it lacks: the heap can grow again next time).
 #include "mm.h"
 
 #include "memlib.h"
@@ -34,11 +39,12 @@ enum {
     ALLOC = 1,             // header bit: this block is allocated
     PREV_ALLOC = 2,        // header bit: the block before is allocated
     FLAGS = ALIGN - 1,
-    MIN_BLOCK = 2 * ALIGN, // a free block: header, two links, footer
-    SMALL_MAX = 1024,      // sizes with an exact list of their own
+    MINI = ALIGN,          // an allocated block of 8 bytes or less
+    MIN_BLOCK = 2 * ALIGN, // a listed free block: header, two links, footer
+    SMALL_MAX = 512,       // sizes with an exact list of their own
     SMALL_CLASSES = SMALL_MAX / ALIGN - 1, // 32, 48, ..., SMALL_MAX
     CLASSES = 64,
-    LOOKAHEAD = 6,         // blocks that fit, compared in a power-of-two list
+    LOOKAHEAD = 6,         // blocks that fit, compared in a list of mixed sizes
     GROW = 1024,           // mm_realloc grows big blocks in steps of this
 };
 
@@ -106,8 +112,7 @@ static inline void set_block(void *bp, size_t size, int allocated, int prev_allo
 
 static inline size_t adjusted_size(size_t size)
 {
-    size_t asize = (size + WORD + FLAGS) & ~(size_t)FLAGS;
-    return asize < MIN_BLOCK ? MIN_BLOCK : asize;
+    return (size + WORD + FLAGS) & ~(size_t)FLAGS; // at least MINI, as size > 0
 }
 
 /* The free lists */
@@ -116,13 +121,18 @@ static inline int size_class(size_t size)
 {
     if (size <= SMALL_MAX)
         return (int)(size / ALIGN) - 2;
-    // One list per power of two above SMALL_MAX: (1024, 2048] is the first.
-    int k = SMALL_CLASSES + (63 - __builtin_clzll((unsigned long long)(size - 1))) - 10;
+    // Four lists per power of two above SMALL_MAX (2^9): (512, 640] is the first.
+    _Static_assert(SMALL_MAX == 1 << 9, "the classes below start at 2^9");
+    size_t s = size - 1;
+    int n = 63 - __builtin_clzll((unsigned long long)s);
+    int k = SMALL_CLASSES + (n - 9) * 4 + (int)((s >> (n - 2)) & 3);
     return k < CLASSES ? k : CLASSES - 1;
 }
 
 static inline void list_insert(void *bp)
 {
+    if (block_size(bp) == MINI)
+        return;
     int k = size_class(block_size(bp));
     struct free_block *block = bp, *head = free_lists[k];
     block->prev = NULL;
@@ -135,6 +145,8 @@ static inline void list_insert(void *bp)
 
 static inline void list_remove(void *bp)
 {
+    if (block_size(bp) == MINI)
+        return;
     struct free_block *block = bp;
     if (block->next != NULL)
         block->next->prev = block->prev;
@@ -166,7 +178,7 @@ static struct free_block *best_in(int k, size_t asize)
 
 static void *find_fit(size_t asize)
 {
-    int k = size_class(asize);
+    int k = asize < MIN_BLOCK ? 0 : size_class(asize);
     if (k < SMALL_CLASSES) {
         if (free_lists[k] != NULL)
             return free_lists[k]; // every block in an exact list fits exactly
@@ -215,8 +227,28 @@ static void split(void *bp, size_t asize)
         return;
     set_block(bp, asize, 1, prev_allocated(bp));
     char *rest = next_block(bp);
-    set_block(rest, size - asize, 0, 1);
+    *header(rest) = (size - asize) | PREV_ALLOC; // coalesce writes the rest
     coalesce(rest);
+}
+
+// Allocate asize bytes of the free block bp and put the rest, if it can be a
+// block, back on a list.  The rest needs no coalescing: bp's neighbours are
+// allocated, as every free block's are.
+static void *take(char *bp, size_t asize)
+{
+    size_t size = block_size(bp), prev_bit = *header(bp) & PREV_ALLOC;
+    list_remove(bp);
+    if (size - asize < MIN_BLOCK) {
+        *header(bp) = size | ALLOC | prev_bit;
+        *header(bp + size) |= PREV_ALLOC;
+        return bp;
+    }
+    *header(bp) = asize | ALLOC | prev_bit;
+    char *rest = bp + asize;
+    *header(rest) = (size - asize) | PREV_ALLOC;
+    *footer(rest) = size - asize;
+    list_insert(rest);
+    return bp;
 }
 
 static inline size_t *epilogue(void)
@@ -227,8 +259,8 @@ static inline size_t *epilogue(void)
 // Grow the heap by `bytes` as a free block merged with a free last block.
 static void *extend_heap(size_t bytes)
 {
-    if (bytes < MIN_BLOCK)
-        bytes = MIN_BLOCK;
+    if (bytes < MINI)
+        bytes = MINI;
     int prev_alloc = (*epilogue() & PREV_ALLOC) != 0;
     char *bp = mem_sbrk((intptr_t)bytes);
     if (bp == (void *)-1)
@@ -269,29 +301,25 @@ void *mm_malloc(size_t size)
     char *bp = find_fit(asize);
     if (bp == NULL && (bp = extend_heap(asize - free_at_end())) == NULL)
         return NULL;
-    list_remove(bp);
-    set_block(bp, block_size(bp), 1, prev_allocated(bp));
-    split(bp, asize);
-    return bp;
+    return take(bp, asize);
 }
 
 void mm_free(void *ptr)
 {
     if (ptr == NULL)
         return;
-    set_block(ptr, block_size(ptr), 0, prev_allocated(ptr));
-    coalesce(ptr);
+    coalesce(ptr); // which writes the header, the footer and the next block's bit
 }
 
 // Grow bp to asize bytes without moving its payload: take in a free next
-// block, growing the heap first when bp or that block is last.
-static int grow_forward(char *bp, size_t asize)
+// block, growing the heap first (when may_extend) if bp or that block is last.
+static int grow_forward(char *bp, size_t asize, int may_extend)
 {
     size_t size = block_size(bp);
     char *next = next_block(bp);
     size_t have = size + (block_allocated(next) ? 0 : block_size(next));
     char *after = block_allocated(next) ? next : next_block(next);
-    if (have < asize && block_size(after) == 0) { // after is the epilogue
+    if (have < asize && may_extend && block_size(after) == 0) { // after is the epilogue
         if (extend_heap(asize - have) == NULL)
             return 0;
         next = next_block(bp);
@@ -347,9 +375,9 @@ void *mm_realloc(void *ptr, size_t size)
     // there is room, round a big one up to GROW bytes, so that the next small
     // step fits in place instead of moving the whole block.
     size_t roomy = asize >= GROW ? (asize + GROW - 1) / GROW * GROW : asize;
-    if (roomy > asize && grow_forward(ptr, roomy))
+    if (roomy > asize && grow_forward(ptr, roomy, 0))
         return ptr;
-    if (grow_forward(ptr, asize))
+    if (grow_forward(ptr, asize, 1))
         return ptr;
     char *slid = grow_backward(ptr, asize, old - WORD);
     if (slid != NULL)
@@ -389,7 +417,7 @@ static int check_blocks(int verbose, size_t *free_count)
     *free_count = 0;
     for (char *bp = heap_first; bp != end; bp = next_block(bp)) {
         size_t word = *header(bp), size = word & ~(size_t)FLAGS;
-        if ((word & FLAGS & ~(size_t)(ALLOC | PREV_ALLOC)) != 0 || size < MIN_BLOCK
+        if ((word & FLAGS & ~(size_t)(ALLOC | PREV_ALLOC)) != 0 || size < MINI
             || size > (size_t)(end - bp)) {
             fprintf(stderr, "mm_checkheap: block %p: header %#zx is not a sound size\n",
                     (void *)bp, word);
@@ -410,7 +438,7 @@ static int check_blocks(int verbose, size_t *free_count)
         if (verbose)
             printf("  block %p: %6zu bytes, %s\n", (void *)bp, size,
                    is_free ? "free" : "allocated");
-        *free_count += is_free;
+        *free_count += is_free && size >= MIN_BLOCK;
         prev_free = is_free;
     }
     if (((*epilogue() & PREV_ALLOC) != 0) == prev_free) {

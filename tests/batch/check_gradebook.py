@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ElementTree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 import validate_results  # noqa: E402
 
+KIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LATE = {'dijkstra'}
 NOTES = {'hangs': 'timed out', 'syntax_error': 'does not compile', 'missing': 'missing file',
          'refused': 'refused'}
@@ -47,6 +48,18 @@ def why(results, case):
             lines = t.get('output', '').strip().split('\n')
             return lines[1] if len(lines) > 1 else t['status']
     return 'not run'
+
+
+def figures_of(results):
+    """The leaderboard figures (gradebook columns) of the lab a results.json is of."""
+    lab = results['output'].rsplit(':', 1)[0].split('\n')[-1]
+    names = []
+    with open(os.path.join(KIT, 'labs', lab, 'lab.conf')) as f:
+        for line in f:
+            words = line.split('#')[0].split()
+            if words and words[0] == 'figure':
+                names.append(words[1])
+    return names
 
 
 def check_row(row, kind, single, batch, cases, problems):
@@ -87,10 +100,12 @@ def main(grades, students_file, singles):
             with open(path) as f:
                 single[kind] = json.load(f)
     cases = [t['name'] for t in single['solution']['tests']]
+    figures = figures_of(single['solution'])
     problems = []
     if header[:7] != ['student', 'score', 'max', 'late', 'newest_file', 'status', 'note'] or \
-            header[7:] != cases:
-        problems.append(f'gradebook columns {header} are not the fixed ones then {cases}')
+            header[7:] != cases + figures:
+        problems.append(f'gradebook columns {header} are not the fixed ones, then {cases}, '
+                        f'then the figures {figures}')
     if sorted(r['student'] for r in rows) != sorted(students):
         problems.append(f'gradebook students {[r["student"] for r in rows]} != {sorted(students)}')
     max_score = sum(t['max_score'] for t in single['solution']['tests'])

@@ -42,7 +42,8 @@ double perf_index(double utilization, double ratio)
            + RATIO_WEIGHT * perf_throughput_part(ratio);
 }
 
-int perf_measure(struct trace *const *traces, int count, struct perf_result *result)
+// Check every trace; then, when `timed`, time both allocators on them.
+static int measure(struct trace *const *traces, int count, int timed, struct perf_result *result)
 {
     memset(result, 0, sizeof *result);
     result->ok = 1;
@@ -59,8 +60,8 @@ int perf_measure(struct trace *const *traces, int count, struct perf_result *res
         }
     }
     result->utilization = result->count ? util_sum / result->count : 0;
-    if (!result->ok)
-        return 0;
+    if (!result->ok || !timed)
+        return result->ok;
     double mm[PERF_MAX_TRACES], libc[PERF_MAX_TRACES];
     if (trace_bench(traces, result->count, PERF_RUNS, mm, libc) != 0) {
         result->ok = 0;
@@ -79,7 +80,12 @@ int perf_measure(struct trace *const *traces, int count, struct perf_result *res
     return 1;
 }
 
-int perf_measure_scoring(struct perf_result *result)
+int perf_measure(struct trace *const *traces, int count, struct perf_result *result)
+{
+    return measure(traces, count, 1, result);
+}
+
+static int measure_scoring(int timed, struct perf_result *result)
 {
     struct trace *traces[6] = {NULL};
     int ok = 1;
@@ -93,8 +99,18 @@ int perf_measure_scoring(struct perf_result *result)
         }
     }
     if (ok)
-        ok = perf_measure(traces, 6, result);
+        ok = measure(traces, 6, timed, result);
     for (int i = 0; i < 6; i++)
         trace_free(traces[i]);
     return ok;
+}
+
+int perf_measure_scoring(struct perf_result *result)
+{
+    return measure_scoring(1, result);
+}
+
+int perf_check_scoring(struct perf_result *result)
+{
+    return measure_scoring(0, result);
 }

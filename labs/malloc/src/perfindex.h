@@ -39,6 +39,10 @@ int perf_measure(struct trace *const *traces, int count, struct perf_result *res
 // Read the scoring traces and perf_measure() them.  Returns result->ok.
 int perf_measure_scoring(struct perf_result *result);
 
+// Read the scoring traces and only check them: the utilization, untimed
+// (ratio and index stay 0).  Returns result->ok.
+int perf_check_scoring(struct perf_result *result);
+
 // The performance index, 0 to 100, from the average utilization (0..1) and
 // the throughput ratio against the C library (README "Performance").
 double perf_index(double utilization, double ratio);

@@ -1,5 +1,6 @@
 // Performance tests of the allocator lab: the performance index on the six
-// scoring traces (README "Performance"), one case for every 5 points of it.
+// scoring traces (README "Performance"), one case for every 5 points of it,
+// and the leaderboard's rungs of utilization and throughput.
 //
 // The index combines the average utilization, which does not depend on the
 // machine, and the throughput as a ratio to the C library's malloc, timed in
@@ -12,21 +13,6 @@
 #include "perfindex.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-
-// For a class leaderboard: when the grader names a file in LK_LEADERBOARD,
-// write the figures there, one "NAME VALUE ORDER" a line (ORDER: whether a
-// larger value ranks higher).  They are shown, never scored.
-static void write_leaderboard(const struct perf_result *r)
-{
-    const char *path = getenv("LK_LEADERBOARD");
-    FILE *out = path != NULL ? fopen(path, "w") : NULL;
-    if (out == NULL)
-        return;
-    fprintf(out, "utilization %.1f desc\nthroughput %.2f desc\nperformance_index %.1f desc\n",
-            100 * r->utilization, r->ratio, r->index);
-    fclose(out);
-}
 
 // Fail unless the index reaches `points`; the message shows every figure.
 static void assert_index(double points)
@@ -35,7 +21,6 @@ static void assert_index(double points)
     perf_measure_scoring(&r);
     ck_assert_msg(r.ok, "the performance index is measured on correct runs only: %s",
                   r.message);
-    write_leaderboard(&r);
     char traces[600] = "";
     size_t used = 0;
     for (int i = 0; i < r.count && used < sizeof traces; i++)
@@ -188,6 +173,80 @@ START_TEST(perf_index_at_least_100)
 }
 END_TEST
 
+// The leaderboard's rungs (README "The leaderboard"): cases worth no points,
+// one per rung of average utilization and of throughput, run only for the
+// leaderboard (labgrade --leaderboard).  The grader reports, for each figure,
+// the highest rung that passed, so a figure rests on verdicts, not on
+// anything the test process prints.
+
+// Fail unless the average utilization on the scoring traces reaches
+// `percent` (checked replays only: the figure does not depend on the machine).
+static void assert_utilization(double percent)
+{
+    static struct perf_result r;
+    perf_check_scoring(&r);
+    ck_assert_msg(r.ok, "utilization is measured on correct runs only: %s", r.message);
+    ck_assert_msg(100 * r.utilization >= percent, "average utilization: expected at least "
+                  "%.0f%%, got %.1f%%", percent, 100 * r.utilization);
+}
+
+// Fail unless the throughput on the scoring traces reaches `ratio` times the
+// C library's, measured as the performance cases measure it.
+static void assert_throughput(double ratio)
+{
+    static struct perf_result r;
+    perf_measure_scoring(&r);
+    ck_assert_msg(r.ok, "throughput is measured on correct runs only: %s", r.message);
+    ck_assert_msg(r.ratio >= ratio, "throughput: expected at least %.2f of the C library's, "
+                  "got %.2f", ratio, r.ratio);
+}
+
+// One test per rung: the average utilization is at least N percent.
+#define UTILIZATION_RUNG(n)                                                                    \
+    START_TEST(utilization_at_least_##n)                                                       \
+    {                                                                                          \
+        assert_utilization(n);                                                                 \
+    }                                                                                          \
+    END_TEST
+
+// One test per rung: the throughput is at least A.BC times the C library's.
+#define THROUGHPUT_RUNG(a, bc)                                                                 \
+    START_TEST(throughput_at_least_##a##_##bc##x)                                              \
+    {                                                                                          \
+        assert_throughput(a + bc / 100.0);                                                     \
+    }                                                                                          \
+    END_TEST
+
+UTILIZATION_RUNG(60)
+UTILIZATION_RUNG(62)
+UTILIZATION_RUNG(64)
+UTILIZATION_RUNG(66)
+UTILIZATION_RUNG(68)
+UTILIZATION_RUNG(70)
+UTILIZATION_RUNG(72)
+UTILIZATION_RUNG(74)
+UTILIZATION_RUNG(76)
+UTILIZATION_RUNG(78)
+UTILIZATION_RUNG(80)
+UTILIZATION_RUNG(82)
+UTILIZATION_RUNG(84)
+UTILIZATION_RUNG(86)
+UTILIZATION_RUNG(88)
+UTILIZATION_RUNG(90)
+UTILIZATION_RUNG(92)
+UTILIZATION_RUNG(94)
+UTILIZATION_RUNG(96)
+UTILIZATION_RUNG(98)
+
+THROUGHPUT_RUNG(0, 25)
+THROUGHPUT_RUNG(0, 50)
+THROUGHPUT_RUNG(0, 70)
+THROUGHPUT_RUNG(0, 85)
+THROUGHPUT_RUNG(1, 00)
+THROUGHPUT_RUNG(1, 15)
+THROUGHPUT_RUNG(1, 30)
+THROUGHPUT_RUNG(1, 50)
+
 Suite *lk_suite(void)
 {
     Suite *s = suite_create("malloc-perf");
@@ -212,5 +271,33 @@ Suite *lk_suite(void)
     LK_ADD(s, perf_index_at_least_90);
     LK_ADD(s, perf_index_at_least_95);
     LK_ADD(s, perf_index_at_least_100);
+    LK_ADD(s, utilization_at_least_60);
+    LK_ADD(s, utilization_at_least_62);
+    LK_ADD(s, utilization_at_least_64);
+    LK_ADD(s, utilization_at_least_66);
+    LK_ADD(s, utilization_at_least_68);
+    LK_ADD(s, utilization_at_least_70);
+    LK_ADD(s, utilization_at_least_72);
+    LK_ADD(s, utilization_at_least_74);
+    LK_ADD(s, utilization_at_least_76);
+    LK_ADD(s, utilization_at_least_78);
+    LK_ADD(s, utilization_at_least_80);
+    LK_ADD(s, utilization_at_least_82);
+    LK_ADD(s, utilization_at_least_84);
+    LK_ADD(s, utilization_at_least_86);
+    LK_ADD(s, utilization_at_least_88);
+    LK_ADD(s, utilization_at_least_90);
+    LK_ADD(s, utilization_at_least_92);
+    LK_ADD(s, utilization_at_least_94);
+    LK_ADD(s, utilization_at_least_96);
+    LK_ADD(s, utilization_at_least_98);
+    LK_ADD(s, throughput_at_least_0_25x);
+    LK_ADD(s, throughput_at_least_0_50x);
+    LK_ADD(s, throughput_at_least_0_70x);
+    LK_ADD(s, throughput_at_least_0_85x);
+    LK_ADD(s, throughput_at_least_1_00x);
+    LK_ADD(s, throughput_at_least_1_15x);
+    LK_ADD(s, throughput_at_least_1_30x);
+    LK_ADD(s, throughput_at_least_1_50x);
     return s;
 }
