@@ -6,6 +6,8 @@ A fixture is a folder with `patch`, a unified diff against the lab's solution
 fails the check), and a file `expect`:
     score N               the points it must score
     fail CASE [TOOL]      a case it must fail (under TOOL, when given)
+    tools LIST            grade it under these tools only (labgrade --tools), for
+                          a fixture whose failures need no slow tool to show
 Every case not listed must pass.  After each grade, no process of the
 submission may still be running.
 
@@ -27,7 +29,7 @@ KIT = os.path.dirname(HERE)
 
 
 def read_expect(path):
-    score, fails = None, {}
+    score, fails, tools = None, {}, None
     with open(path) as f:
         for number, line in enumerate(f, 1):
             words = line.split('#')[0].split()
@@ -37,11 +39,13 @@ def read_expect(path):
                 score = float(words[1])
             elif words[0] == 'fail' and len(words) in (2, 3):
                 fails[words[1]] = words[2] if len(words) == 3 else None
+            elif words[0] == 'tools' and len(words) == 2:
+                tools = words[1]
             else:
-                sys.exit(f'{path}:{number}: expected "score N" or "fail CASE [TOOL]"')
+                sys.exit(f'{path}:{number}: expected "score N", "fail CASE [TOOL]" or "tools LIST"')
     if score is None:
         sys.exit(f'{path}: no "score" line')
-    return score, fails
+    return score, fails, tools
 
 
 def leftover_processes(marker):
@@ -69,14 +73,17 @@ def submission_of(kit, lab, fixture, tmp):
                           kit=kit)
 
 
-def grade(kit, lab, fixture, jobs):
+def grade(kit, lab, fixture, jobs, tools=None):
     with tempfile.TemporaryDirectory(prefix='labkit-fixture-') as tmp:
         fixture = submission_of(kit, lab, fixture, tmp)
         results = os.path.join(tmp, 'results.json')
         env = dict(os.environ, TMPDIR=tmp)
         start = time.monotonic()
-        run = subprocess.run([os.path.join(KIT, 'grader', 'labgrade'), '--kit', kit, '--jobs',
-                              str(jobs), '--json', results, lab, fixture],
+        command = [os.path.join(KIT, 'grader', 'labgrade'), '--kit', kit, '--jobs', str(jobs),
+                   '--json', results]
+        if tools:
+            command += ['--tools', tools]
+        run = subprocess.run(command + [lab, fixture],
                              capture_output=True, text=True, errors='replace', env=env, timeout=900)
         seconds = time.monotonic() - start
         left = leftover_processes(tmp)
@@ -88,10 +95,10 @@ def grade(kit, lab, fixture, jobs):
 
 def check(kit, lab, fixture, jobs):
     """Returns a list of problems (empty when the fixture got its verdict)."""
-    score, fails = read_expect(os.path.join(fixture, 'expect'))
+    score, fails, tools = read_expect(os.path.join(fixture, 'expect'))
     name = os.path.basename(fixture.rstrip('/'))
     try:
-        result, run, seconds, left = grade(kit, lab, fixture, jobs)
+        result, run, seconds, left = grade(kit, lab, fixture, jobs, tools)
     except fixtures.FixtureError as e:
         return [f'{name}: {e}'], 0
     if result is None:
