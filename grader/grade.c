@@ -107,7 +107,7 @@ static int start_job(const struct manifest *m, const struct workdir *w, const st
     struct sandbox_spec spec = {
         .argv = argv, .env = env, .cwd = w->data, .read_only = ro, .writable = rw,
         .wall_seconds = timeout, .cpu_seconds = timeout * 2 + 1, .memory_mb = m->memory_mb,
-        .memory_by_rss = (t->kind->flags & TOOL_WATCH_RSS) != 0, .output_keep = RUN_OUTPUT_KEEP,
+        .open_files = m->files, .memory_by_rss = (t->kind->flags & TOOL_WATCH_RSS) != 0, .output_keep = RUN_OUTPUT_KEEP,
         .output_max = RUN_OUTPUT_MAX, .output_path = j->output_path, .result_path = j->result_path,
         .stacks_path = t->kind->flags & TOOL_NO_STACKS ? NULL : j->stacks_path,
         .no_aslr = j->no_aslr, .use_bwrap = opt->use_bwrap,

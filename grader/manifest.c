@@ -392,6 +392,21 @@ static int parse_memory(struct manifest *m, const struct line *l, struct buf *wh
     return 0;
 }
 
+// files N: the descriptors a test's process may hold open at once.
+static int parse_files(struct manifest *m, const struct line *l, struct buf *why)
+{
+    double number = 0;
+    if (parse_number(l->words[1], &number, why) != 0)
+        return -1;
+    if (number < 16 || number > MANIFEST_FILES_MAX || number != (long)number) {
+        buf_printf(why, "'files %s': a whole number from 16 to %d", l->words[1],
+                   MANIFEST_FILES_MAX);
+        return -1;
+    }
+    m->files = (long)number;
+    return 0;
+}
+
 // scale TOOL N
 static int parse_scale(struct manifest *m, const struct line *l, struct buf *why)
 {
@@ -451,6 +466,7 @@ static const struct directive {
     {"tool", 0, parse_tool, 0, 0},
     {"timeout", 1, parse_timeout, 0, 0},
     {"memory", 1, parse_memory, 0, 0},
+    {"files", 1, parse_files, 0, 0},
     {"scale", 1, parse_scale, 0, 0},
     {"suite", 0, parse_suite, 0, 0},
     {"figure", 0, parse_figure, 0, 0},
@@ -497,6 +513,7 @@ static void set_defaults(struct manifest *m, const char *lab_dir)
     m->ldflags = xstrdup("");
     m->timeout = 10;
     m->memory_mb = 1024;
+    m->files = MANIFEST_FILES_DEFAULT;
     for (int i = 0; i < tool_kind_count; i++)
         add_tool(m, tool_kinds[i].name, &tool_kinds[i]);
     m->default_tools = 1u << TOOL_NATIVE;

@@ -12,6 +12,8 @@
 // tools[TOOL_NATIVE] is the plain build: compile errors and the symbol check
 // come from it, and every grade builds it.
 enum { TOOL_NATIVE = TOOL_KIND_NATIVE, TOOL_MAX = 8 };
+// Open descriptors of a case run: the default, and the most `files` may ask.
+enum { MANIFEST_FILES_DEFAULT = 256, MANIFEST_FILES_MAX = 65536 };
 static_assert((int)TOOL_KIND_COUNT < (int)TOOL_MAX, "room for the tools a lab defines");
 
 struct tool {
@@ -75,6 +77,7 @@ struct manifest {
     unsigned default_tools;
     double timeout;
     long memory_mb;
+    long files;         // open descriptors one case run may hold (RLIMIT_NOFILE)
     char **allow;
     int allow_count;
     char **deny;        // lab symbols a submission may not use (driver and test hooks)

@@ -321,7 +321,7 @@ static void exec_command(const struct sandbox_spec *spec, int out_fd, int result
     set_limit(RLIMIT_CORE, 0);
     set_limit(RLIMIT_CPU, (rlim_t)(spec->cpu_seconds + 1));
     set_limit(RLIMIT_FSIZE, 64ul << 20);
-    set_limit(RLIMIT_NOFILE, 256);
+    set_limit(RLIMIT_NOFILE, (rlim_t)(spec->open_files > 0 ? spec->open_files : 256));
     // 8 MiB, the usual default: glibc also gives each new thread a stack of
     // this size, so a larger one would let few threads fit under RLIMIT_AS.
     set_limit(RLIMIT_STACK, 8ul << 20);

@@ -15,6 +15,7 @@ struct sandbox_spec {
     double cpu_seconds;
     long memory_mb;           // 0: no limit
     int memory_by_rss;        // watch resident size instead of RLIMIT_AS
+    long open_files;          // RLIMIT_NOFILE (0: 256)
     long output_keep;         // bytes of stdout+stderr kept in output_path
     long output_max;          // the command is killed past this many bytes
     const char *output_path;

@@ -128,7 +128,7 @@ static char *confirmed_failure(const struct manifest *m, const struct workdir *w
     struct sandbox_spec spec = {
         .argv = argv, .env = env, .cwd = w->data, .read_only = ro, .writable = rw,
         .wall_seconds = 60, .cpu_seconds = 60, .memory_mb = m->memory_mb,
-        .memory_by_rss = (t->kind->flags & TOOL_WATCH_RSS) != 0, .output_keep = RUN_OUTPUT_KEEP,
+        .open_files = m->files, .memory_by_rss = (t->kind->flags & TOOL_WATCH_RSS) != 0, .output_keep = RUN_OUTPUT_KEEP,
         .output_max = RUN_OUTPUT_MAX, .output_path = output,
     };
     struct sandbox_result res;

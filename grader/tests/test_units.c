@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "diagnose.h"
 #include "manifest.h"
+#include "sandbox.h"
 #include "symbols.h"
 #include "tests.h"
 #include "util.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *good_manifest =
@@ -21,6 +23,7 @@ static const char *good_manifest =
     "tools native memcheck\n"
     "tool fast cflags=-O2 scale=3\n"
     "timeout 4\n"
+    "files 1200\n"
     "allow printf mem_*\n"
     "suite public lab.conf\n"
     "suite hidden no/such/file.c hidden\n"
@@ -54,6 +57,7 @@ START_TEST(manifest_reads_every_directive)
     ck_assert(m.figures[0].ascending);
     ck_assert(manifest_measures_only(&m.cases[3]) && !manifest_measures_only(&m.cases[0]));
     ck_assert_double_eq_tol(m.cases[3].figure_value, 1.5, 1e-9);
+    ck_assert_int_eq(m.files, 1200);
     int memcheck = manifest_tool_index(&m, "memcheck"), tsan = manifest_tool_index(&m, "tsan");
     ck_assert_int_eq(m.cases[0].tools, (1u << TOOL_NATIVE) | (1u << memcheck));
     int fast = manifest_tool_index(&m, "fast");
@@ -105,6 +109,9 @@ START_TEST(manifest_errors_name_the_line_and_the_problem)
          "test.conf:4: a case worth 0 points must measure a figure"},
         {"lab x\nsubmit a.c\nsuite public lab.conf\ncase public a 0 figure=speed:1 \"d\"\n",
          "NAME declared by a 'figure' line above"},
+        {"lab x\nfiles 8\n", "test.conf:2: 'files 8': a whole number from 16 to 65536"},
+        {"lab x\nfiles 100000\n", "'files 100000': a whole number"},
+        {"lab x\nfiles 300.5\n", "'files 300.5': a whole number"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char *message = rejection(cases[i].text);
@@ -112,6 +119,49 @@ START_TEST(manifest_errors_name_the_line_and_the_problem)
                       message);
         free(message);
     }
+}
+END_TEST
+
+// What `ulimit -n` prints in a sandboxed shell given open_files.
+static long sandboxed_open_files(long open_files)
+{
+    char *argv[] = {"/bin/sh", "-c", "ulimit -n", NULL};
+    char *env[] = {"PATH=/usr/bin:/bin", NULL};
+    char output[] = "unit_ulimit.out";
+    struct sandbox_spec spec = {
+        .argv = argv, .env = env, .cwd = ".", .wall_seconds = 10, .cpu_seconds = 10,
+        .open_files = open_files, .output_keep = 256, .output_max = 4096,
+        .output_path = output,
+    };
+    struct sandbox_result res;
+    ck_assert_int_eq(sandbox_exec(&spec, &res), 0);
+    ck_assert_msg(res.started && WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0,
+                  "the sandboxed shell did not run");
+    char *text = file_read(output, 256, NULL, NULL);
+    ck_assert_ptr_nonnull(text);
+    long limit = strtol(text, NULL, 10);
+    free(text);
+    unlink(output);
+    return limit;
+}
+
+START_TEST(files_directive_sets_the_descriptor_limit_of_a_run)
+{
+    // A manifest without `files` gives the default; the sandbox gives the
+    // command exactly the limit it is asked for (a lab with 500 clients
+    // needs more than 256 descriptors).
+    struct manifest m;
+    struct buf err = {0};
+    FILE *f = fopen("lab.conf", "w");
+    fclose(f);
+    ck_assert_msg(parse("lab x\nsubmit a.c\nsuite public lab.conf\ncase public a 1 \"d\"\n", &m,
+                        &err) == 0, "%s", buf_str(&err));
+    unlink("lab.conf");
+    ck_assert_int_eq(m.files, MANIFEST_FILES_DEFAULT);
+    manifest_free(&m);
+    buf_free(&err);
+    ck_assert_int_eq(sandboxed_open_files(0), MANIFEST_FILES_DEFAULT);
+    ck_assert_int_eq(sandboxed_open_files(1200), 1200);
 }
 END_TEST
 
@@ -275,6 +325,7 @@ int main(void)
     TCase *tc = tcase_create("units");
     tcase_add_test(tc, manifest_reads_every_directive);
     tcase_add_test(tc, manifest_errors_name_the_line_and_the_problem);
+    tcase_add_test(tc, files_directive_sets_the_descriptor_limit_of_a_run);
     tcase_add_test(tc, json_strings_are_escaped_and_valid_utf8);
     tcase_add_test(tc, xml_text_is_escaped);
     tcase_add_test(tc, symbol_policy_catches_forbidden_calls_and_definitions);

@@ -3,17 +3,24 @@
 // completes directly, as Go's runtime does (runtime/chan.go, select.go).
 #include "chan.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 // Where a blocked thread sleeps: one per blocked send, receive or select.
 // A partner completes ("fires") it under its lock, at most once; for a
 // select, firing one case is what stops its other cases from completing.
+// A blocked thread first spins a little on `fired` (a partner on another
+// core often comes within a microsecond or two, and a thread that never
+// went to sleep needs no wake-up), then sleeps on the condition variable.
 struct parker {
     lk_mutex_t lock;
     cond_t fired_cond;
-    int fired; // the index of the case completed; -1 while none
+    atomic_int fired; // the index of the case completed; -1 while none
+    bool sleeping;    // under lock: the waiter gave up spinning
 };
+
+enum { PARKER_SPINS = 100 }; // about 1 to 3 microseconds of pause instructions
 
 // One blocked operation, queued on one channel.  A select queues one per case.
 struct waiter {
@@ -73,14 +80,25 @@ static void parker_init(struct parker *p)
 {
     lk_mutex_init(&p->lock, "parker.lock");
     cond_init(&p->fired_cond);
-    p->fired = -1;
+    atomic_init(&p->fired, -1);
+    p->sleeping = false;
 }
 
-// Sleep until some partner has fired one of our waiters.
+// Wait until some partner has fired one of our waiters: spin briefly, then
+// sleep.  Returning early is safe: the partner fires us holding our
+// channel's lock, and our caller takes that lock before it frees the parker.
 static void parker_wait(struct parker *p)
 {
+    // Acquire pairs with the partner's release store of `fired`: what it
+    // wrote into our waiter before is visible once we see the index.
+    for (int i = 0; i < PARKER_SPINS; i++) {
+        if (lk_atomic_load_explicit(&p->fired, memory_order_acquire) >= 0)
+            return;
+        lk_cpu_relax();
+    }
     lk_mutex_lock(&p->lock);
-    while (p->fired < 0)
+    p->sleeping = true;
+    while (lk_atomic_load_explicit(&p->fired, memory_order_relaxed) < 0)
         cond_wait(&p->fired_cond, &p->lock);
     lk_mutex_unlock(&p->lock);
 }
@@ -93,15 +111,19 @@ static bool waiter_fire(struct waiter *w, void **message, int status)
 {
     struct parker *p = w->parker;
     lk_mutex_lock(&p->lock);
-    bool won = p->fired < 0;
+    bool won = lk_atomic_load_explicit(&p->fired, memory_order_relaxed) < 0;
     if (won) {
         if (w->sender)
             *message = w->message;
         else
             w->message = *message;
         w->status = status;
-        p->fired = w->index;
-        cond_signal(&p->fired_cond);
+        lk_atomic_store_explicit(&p->fired, w->index, memory_order_release);
+        // A waiter still spinning sees `fired` by itself; one that took the
+        // lock to sleep set `sleeping` first, and only it needs the signal
+        // (the system call that wakes it).
+        if (p->sleeping)
+            cond_signal(&p->fired_cond);
     }
     lk_mutex_unlock(&p->lock);
     return won;
@@ -350,7 +372,7 @@ static int select_block(struct chan_case *cases, int n, chan_t **sorted, struct 
             waitq_remove(waiters[i].sender ? &cases[i].ch->senders : &cases[i].ch->receivers,
                          &waiters[i]);
     lk_mutex_destroy(&p.lock);
-    int fired = p.fired;
+    int fired = atomic_load_explicit(&p.fired, memory_order_relaxed);
     cases[fired].status = waiters[fired].status;
     if (cases[fired].dir == CHAN_RECV)
         cases[fired].message = waiters[fired].message;

@@ -15,6 +15,7 @@ struct client {
     int fd;
     int named;
     int doomed; // to be dropped once the current callback's work is done
+    int writing; // registered for LOOP_WRITE too (the queue is not empty)
     long idle_timer;
     char nick[CHAT_LINE_MAX];
     char in[CHAT_LINE_MAX]; // bytes read, not yet a whole line
@@ -65,8 +66,13 @@ static void flush(struct client *c)
     }
     if (c->out_off == c->out_len)
         c->out_off = c->out_len = 0;
-    int events = LOOP_READ | (c->out_len > 0 ? LOOP_WRITE : 0);
-    loop_add_fd(c->chat->loop, c->fd, events, on_client, c);
+    // Change the registration only when the interest changes: an
+    // epoll_ctl per line sent would cost a system call per client and line.
+    int writing = c->out_len > 0;
+    if (writing != c->writing) {
+        c->writing = writing;
+        loop_add_fd(c->chat->loop, c->fd, LOOP_READ | (writing ? LOOP_WRITE : 0), on_client, c);
+    }
 }
 
 // Queue bytes for a client; past CHAT_QUEUE_MAX it is doomed instead.

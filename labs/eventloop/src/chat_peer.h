@@ -38,11 +38,22 @@ static inline void stop_loop(loop_t *l, long id, void *arg)
     loop_stop(l);
 }
 
-// Run the loop for about `ms` milliseconds.
+// Run the loop for about `ms` milliseconds.  The server must never sleep in
+// a send meanwhile (el_test.h: the watch ends such a sleep and says so).
 static inline void pump(long ms)
 {
     ck_assert(loop_add_timer(loop, ms, 0, stop_loop, NULL) > 0);
-    ck_assert_msg(loop_run(loop) == 0, "loop_run failed while serving the chat");
+    el_watch_arm(1);
+    int rc = loop_run(loop);
+    el_watch_arm(0);
+    const char *call = "";
+    int fd = el_watch_blocked_fd(&call);
+    if (fd >= 0)
+        el_watch_stop(); // before the failure ends the process
+    ck_assert_msg(fd < 0, "the server slept in %s() on its client socket %d, waiting for the "
+                  "client to read: meanwhile no other client was served (a send must never "
+                  "wait: non-blocking sockets and an output queue, README Task 6)", call, fd);
+    ck_assert_msg(rc == 0, "loop_run failed while serving the chat");
 }
 
 static inline void start(long idle_ms)
@@ -63,10 +74,12 @@ static inline void start(long idle_ms)
     ck_assert_msg(loop != NULL, "loop_new() returned NULL (Part 1 comes first)");
     chat = chat_new(loop, listen_fd, idle_ms);
     ck_assert_msg(chat != NULL, "chat_new returned NULL");
+    el_watch_start();
 }
 
 static inline void finish(void)
 {
+    el_watch_stop();
     chat_free(chat);
     loop_free(loop);
     close(listen_fd);
