@@ -35,8 +35,8 @@ static const struct borrow_site *held_site(const cell_t *cell)
 static void conflict(const cell_t *cell, const char *wanted, const char *file, int line)
 {
     const struct borrow_site *held = held_site(cell);
-    fprintf(stderr, "borrow: %s:%d: cannot borrow %s: already borrowed %s at %s:%d\n", file,
-            line, wanted, cell->state == MUTABLE ? "mutably" : "shared",
+    fprintf(stderr, "borrow: %s:%d: %s borrow refused: already borrowed %s at %s:%d\n", file,
+            line, wanted, cell->state == MUTABLE ? "mutably" : "(shared)",
             held ? held->file : "?", held ? held->line : 0);
     abort();
 }
@@ -63,7 +63,7 @@ borrow_t borrow_mut_at(cell_t *cell, const char *file, int line)
     // Any borrow at all, shared or mutable, rules out a mutable one: a
     // reader holding a view of the value must not see it change under it.
     if (cell->state != 0)
-        conflict(cell, "mutably", file, line);
+        conflict(cell, "mutable", file, line);
     cell->sites[0] = (struct borrow_site){ file, line };
     cell->state = MUTABLE;
     return (borrow_t){ cell->value, cell, 0 };

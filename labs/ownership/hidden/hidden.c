@@ -104,6 +104,8 @@ END_TEST
 static struct {
     snapshot_table_t table;
     long rounds;
+    atomic_int first_inside, second_ready, done;
+    pid_t second_tid;
 } writers;
 
 static void add_one(long *values, size_t length, void *arg)
@@ -113,25 +115,52 @@ static void add_one(long *values, size_t length, void *arg)
         values[i]++;
 }
 
+// The first writer's first update: stay inside until the second writer
+// waits for its turn (asleep, if it sleeps as it should), so that its
+// wake-up is sure to be needed.
+static void add_one_slowly(long *values, size_t length, void *arg)
+{
+    add_one(values, length, arg);
+    atomic_store(&writers.first_inside, 1);
+    while (atomic_load(&writers.second_ready) == 0)
+        sched_yield();
+    test_wait_asleep(writers.second_tid, 1);
+}
+
 static void *snap_writer(void *arg)
 {
-    (void)arg;
-    for (long i = 0; i < writers.rounds; i++)
+    bool first = arg == NULL;
+    if (first) {
+        snapshot_update(&writers.table, add_one_slowly, NULL);
+    } else {
+        writers.second_tid = test_gettid();
+        atomic_store(&writers.second_ready, 1);
         snapshot_update(&writers.table, add_one, NULL);
+    }
+    for (long i = 1; i < writers.rounds; i++)
+        snapshot_update(&writers.table, add_one, NULL);
+    atomic_fetch_add(&writers.done, 1);
     return NULL;
 }
 
 START_TEST(snap_writers_take_turns)
 {
     // 2 threads update the table at once, each adding 1 to every entry many
-    // times: no update is lost (each writer copies the version the other
-    // published), and the last version is numbered one per update.
+    // times, the second first arriving while the first is inside: it waits
+    // and gets its turn, no update is lost (each writer copies the version
+    // the other published), and the last version is numbered one per update.
     memset(&writers, 0, sizeof writers);
     ck_assert_msg(snapshot_init(&writers.table, 4), "snapshot_init returned false");
     writers.rounds = lk_scaled(1000, 20, 5);
     pthread_t threads[2];
-    for (int i = 0; i < 2; i++)
-        threads[i] = test_thread(snap_writer, NULL);
+    threads[0] = test_thread(snap_writer, NULL);
+    while (atomic_load(&writers.first_inside) == 0)
+        sched_yield();
+    threads[1] = test_thread(snap_writer, &writers);
+    ck_assert_msg(test_wait_for(&writers.done, 2, 5, 1),
+                  "only %d of 2 writers finished: expected both (a writer waiting for its turn "
+                  "never woken?)",
+                  atomic_load(&writers.done));
     for (int i = 0; i < 2; i++)
         pthread_join(threads[i], NULL);
     const struct snapshot *last = snapshot_get(&writers.table);
