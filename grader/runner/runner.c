@@ -152,8 +152,14 @@ static void allow_tool_needs(const char *tool, int forks)
         for (int i = 0; needs[i]; i++)
             filter_allow(needs[i]);
     }
-    if (strcmp(tool, "tsan") == 0)         // isatty() on its report file
+    if (strcmp(tool, "tsan") == 0) {       // isatty() on its report file
         seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
+        // A report of a race with free() reads /proc/self/maps again, with
+        // open(2), to place the TSan runtime's own frames; a refused call
+        // inside the report deadlocks it.
+        seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+                         SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY));
+    }
 }
 
 // Build the filter in the parent: a test's process only loads it.
