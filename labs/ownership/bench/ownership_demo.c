@@ -123,6 +123,12 @@ static void borrow_demo(void)
 {
     printf("\n3. The borrow checker: a mutable borrow held across a read\n");
     cell_init(&account, &balance);
+    borrow_t probe = borrow(&account);
+    if (probe.value != &balance) {
+        printf("  borrow gave no value (not written yet?)\n");
+        return;
+    }
+    borrow_release(&probe);
     deposit_then_report(20);
     fflush(stdout);
     // The wrong one runs in a child process, so that its abort() ends the
