@@ -159,6 +159,59 @@ START_TEST(snap_readers_see_whole_versions)
 }
 END_TEST
 
+static struct {
+    snapshot_table_t table;
+    atomic_int writer_inside, reader_done;
+    unsigned long reader_saw;
+    bool reader_in_time;
+} slow;
+
+// The writer's update: stay inside until the reader has taken and let go
+// of a version (bounded: a reader that waits for the writer never does).
+static void wait_for_reader(long *values, size_t length, void *arg)
+{
+    set_all(values, length, arg);
+    atomic_store(&slow.writer_inside, 1);
+    slow.reader_in_time = test_wait_for(&slow.reader_done, 1, 2, 1);
+}
+
+static void *slow_writer(void *arg)
+{
+    (void)arg;
+    long value = 1;
+    snapshot_update(&slow.table, wait_for_reader, &value);
+    return NULL;
+}
+
+START_TEST(snap_get_does_not_wait_for_writer)
+{
+    // While a writer is inside snapshot_update (its update function runs),
+    // snapshot_get still returns at once, with the version before it.
+    memset(&slow, 0, sizeof slow);
+    ck_assert_msg(snapshot_init(&slow.table, ENTRIES), "snapshot_init returned false");
+    pthread_t writer = test_thread(slow_writer, NULL);
+    while (atomic_load(&slow.writer_inside) == 0)
+        sched_yield();
+    const struct snapshot *during = snapshot_get(&slow.table);
+    slow.reader_saw = during->version;
+    snapshot_release(during);
+    atomic_store(&slow.reader_done, 1);
+    pthread_join(writer, NULL);
+    const struct snapshot *after = snapshot_get(&slow.table);
+    unsigned long version_after = after->version;
+    snapshot_release(after);
+    snapshot_destroy(&slow.table);
+    ck_assert_msg(slow.reader_in_time,
+                  "snapshot_get waited for a writer still building its version: expected it "
+                  "to return the current version at once");
+    ck_assert_msg(slow.reader_saw == 1,
+                  "snapshot_get during the first update returned version %lu: expected 1 (the "
+                  "new one is not published yet)",
+                  slow.reader_saw);
+    ck_assert_msg(version_after == 2, "after the update: version %lu, expected 2", version_after);
+}
+END_TEST
+
 // ---- Task 4: the borrow checker ----
 
 START_TEST(borrow_legal_patterns)
@@ -273,6 +326,7 @@ Suite *lk_suite(void)
     LK_ADD(suite, snap_copy_on_write);
     LK_ADD(suite, snap_old_version_outlives_publish);
     LK_ADD(suite, snap_readers_see_whole_versions);
+    LK_ADD(suite, snap_get_does_not_wait_for_writer);
     LK_ADD(suite, borrow_legal_patterns);
     LK_ADD(suite, borrow_mut_while_shared_aborts);
     LK_ADD(suite, borrow_shared_while_mut_aborts);
