@@ -122,13 +122,14 @@ static int filter_allow(const char *name)
 // Argument conditions a word of LK_SYSCALLS may add after a colon: the
 // grader spells the lab's and the tool's needs with them.
 static const struct {
-    const char *name;
+    const char *call, *name;
     unsigned arg;
     enum scmp_compare op;
     scmp_datum_t a, b;
 } conditions[] = {
-    {"rdonly", 2, SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY},   // openat: reading only
-    {"tcgets", 1, SCMP_CMP_EQ, TCGETS, 0},                    // ioctl: isatty()
+    {"openat", "rdonly", 2, SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY},   // reading only
+    {"open", "rdonly", 1, SCMP_CMP_MASKED_EQ, O_ACCMODE, O_RDONLY},
+    {"ioctl", "tcgets", 1, SCMP_CMP_EQ, TCGETS, 0},                     // isatty()
 };
 
 // Allow one word: NAME, or NAME:CONDITION.  -1 when unknown.
@@ -141,7 +142,7 @@ static int filter_allow_word(const char *word)
     snprintf(name, sizeof name, "%.*s", (int)(colon - word), word);
     int nr = seccomp_syscall_resolve_name(name);
     for (size_t i = 0; nr != __NR_SCMP_ERROR && i < sizeof conditions / sizeof *conditions; i++)
-        if (strcmp(colon + 1, conditions[i].name) == 0) {
+        if (strcmp(name, conditions[i].call) == 0 && strcmp(colon + 1, conditions[i].name) == 0) {
             struct scmp_arg_cmp cmp = {conditions[i].arg, conditions[i].op, conditions[i].a,
                                        conditions[i].b};
             seccomp_rule_add_array(filter, SCMP_ACT_ALLOW, nr, 1, &cmp);

@@ -209,7 +209,7 @@ START_TEST(tool_needs_reach_the_runners_filter)
         free(env);
     }
     char *env = guard_syscalls_env(&m, tool_kind_find("tsan"));
-    ck_assert_str_eq(env, "LK_SYSCALLS=openat:rdonly fork clone ioctl:tcgets");
+    ck_assert_str_eq(env, "LK_SYSCALLS=openat:rdonly fork clone ioctl:tcgets open:rdonly");
     free(env);
     m.syscall_count = 0;
     env = guard_syscalls_env(&m, tool_kind_find("native"));

@@ -1,6 +1,10 @@
-// Demo: a timeline of readers and writers sharing your lock, and an Arc freed by its last owner.
+// Demo: a timeline of readers and writers sharing your lock, an Arc freed by its last owner, and your borrow checker catching a mutable borrow held across a read.
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -81,6 +85,69 @@ static void *config_user(void *arg)
     return NULL;
 }
 
+// The borrow checker's part: a running total kept in a cell.
+static long balance = 100;
+static cell_t account;
+
+// Reads the balance: a shared borrow for as long as it looks.
+static long report(void)
+{
+    borrow_t view = borrow(&account);
+    long now = *(long *)view.value;
+    borrow_release(&view);
+    return now;
+}
+
+// Right: change the value, give the mutable borrow back, then report.
+static void deposit_then_report(long amount)
+{
+    borrow_t edit = borrow_mut(&account);
+    *(long *)edit.value += amount;
+    borrow_release(&edit);
+    printf("  deposit %ld, then report: balance %ld\n", amount, report());
+}
+
+// Wrong: report while still holding the mutable borrow.  In Rust the
+// compiler refuses this; here the checker stops it when it happens.
+static void deposit_and_report_midway(long amount)
+{
+    borrow_t edit = borrow_mut(&account);
+    *(long *)edit.value += amount;
+    printf("  deposit %ld, report before letting go: ...\n", amount);
+    fflush(stdout);
+    printf("  balance %ld\n", report());
+    borrow_release(&edit);
+}
+
+static void borrow_demo(void)
+{
+    printf("\n3. The borrow checker: a mutable borrow held across a read\n");
+    cell_init(&account, &balance);
+    borrow_t probe = borrow(&account);
+    if (probe.value != &balance) {
+        printf("  borrow gave no value (not written yet?)\n");
+        return;
+    }
+    borrow_release(&probe);
+    deposit_then_report(20);
+    fflush(stdout);
+    // The wrong one runs in a child process, so that its abort() ends the
+    // child and the demo can show how it ended.
+    pid_t child = fork();
+    if (child == 0) {
+        deposit_and_report_midway(30);
+        printf("  (the checker let it through: borrow_mut must refuse while borrowed)\n");
+        exit(0);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT)
+        printf("  the checker stopped the program (abort) before the read could see a half-done "
+               "change\n");
+    else
+        printf("  the child ended without abort()\n");
+}
+
 int main(void)
 {
     printf("1. Readers and a writer sharing the lock (r: reading, W: writing; a column is 10 ms)\n");
@@ -112,5 +179,6 @@ int main(void)
     arc_drop(c);
     for (int i = 0; i < 3; i++)
         pthread_join(users[i], NULL);
+    borrow_demo();
     return 0;
 }

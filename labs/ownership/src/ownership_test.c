@@ -3,6 +3,8 @@
 #include "ownership_test.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,4 +132,50 @@ bool test_wait_asleep(pid_t tid, double seconds)
         nap(0.002);
     }
     return true;
+}
+
+static sigjmp_buf abort_jump;
+
+static void on_abort(int signo)
+{
+    (void)signo;
+    siglongjmp(abort_jump, 1);
+}
+
+bool test_aborts(void (*pattern)(void), char *text, size_t size)
+{
+    memset(text, 0, size);
+    // A memory stream in place of stderr: no file, no system call, and
+    // whatever the code under test prints there (fprintf, fputs, an
+    // assert's message) lands in `text`.
+    FILE *capture = fmemopen(text, size - 1, "w");
+    if (capture == NULL) {
+        fprintf(stderr, "test_aborts: fmemopen failed\n");
+        abort();
+    }
+    FILE *saved = stderr;
+    struct sigaction catch = { .sa_handler = on_abort }, old;
+    sigemptyset(&catch.sa_mask);
+    sigaction(SIGABRT, &catch, &old);
+    // volatile: read after siglongjmp returns here a second time.
+    volatile bool aborted = false;
+    stderr = capture;
+    if (sigsetjmp(abort_jump, 1) == 0)
+        pattern();
+    else
+        aborted = true;
+    stderr = saved;
+    sigaction(SIGABRT, &old, NULL);
+    fclose(capture);
+    return aborted;
+}
+
+bool test_names_site(const char *text, const char *site)
+{
+    size_t length = strlen(site);
+    // "file.c:12" must not match inside "file.c:123".
+    for (const char *at = strstr(text, site); at != NULL; at = strstr(at + 1, site))
+        if (at[length] < '0' || at[length] > '9')
+            return true;
+    return false;
 }

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 // Start a thread with a small stack (the grader limits address space).
@@ -39,5 +40,14 @@ bool test_wait_asleep(pid_t tid, double seconds);
 
 // Sleep test_patience(seconds).
 void test_settle(double seconds);
+
+// Run pattern(), which is expected to call abort(), with stderr captured:
+// returns whether it aborted, and what it wrote to stderr in `text` (at most
+// size - 1 bytes, NUL-terminated).  The abort is caught (SIGABRT) and the
+// test goes on; anything the pattern did before it stays as it was.
+bool test_aborts(void (*pattern)(void), char *text, size_t size);
+
+// Whether `text` names `site` ("file.c:12", not as part of "file.c:123").
+bool test_names_site(const char *text, const char *site);
 
 #endif

@@ -32,8 +32,10 @@ static void *meeting_reader(void *arg)
     atomic_fetch_add(&meet.announced, 1);
     rw_read_lock(&meet.lock);
     atomic_fetch_add(&meet.inside, 1);
+    // A nap, not a spin: if the others never come, this process then uses
+    // no processor time and test_wait_for sees the hang at once.
     while (atomic_load(&meet.inside) < READERS_TOGETHER && atomic_load(&meet.together) >= 0)
-        sched_yield();
+        test_settle(0.001);
     atomic_fetch_add(&meet.together, 1);
     rw_read_unlock(&meet.lock);
     return NULL;

@@ -14,17 +14,22 @@
 
 #ifdef LK_EXPLORE
 
-static void explore(const char *name, void (*scenario)(void *), int strategies)
+static void explore_with(const char *name, void (*scenario)(void *), void *arg, int strategies)
 {
     const struct lk_explore_opts opts = {
         .seeds = 50, .strategies = strategies, .step_budget = 20000, .pct_depth = 3
     };
     int runs = opts.seeds * __builtin_popcount((unsigned)strategies);
     char *report = NULL;
-    int failed = lk_explore(name, scenario, NULL, &opts, &report);
+    int failed = lk_explore(name, scenario, arg, &opts, &report);
     ck_assert_msg(failed == 0, "%d of %d forced schedules failed: expected none.\n%s", failed,
                   runs, report ? report : "");
     free(report);
+}
+
+static void explore(const char *name, void (*scenario)(void *), int strategies)
+{
+    explore_with(name, scenario, NULL, strategies);
 }
 
 // ---- A writer never with anyone ----
@@ -261,6 +266,112 @@ START_TEST(explore_arc_two_drops)
     explore("arc_two_drops", arc_scenario, LK_RANDOM | LK_PCT);
 }
 END_TEST
+
+// ---- Snapshots: a publish against readers ----
+
+enum { SNAP_ENTRIES = 3, SNAP_UPDATES = 3 };
+
+// Fill a new version one entry at a time, with a scheduling point between
+// entries: a version readers can see before it is complete is caught
+// half-built on some schedule.
+static void slow_set_all(long *values, size_t length, void *arg)
+{
+    long value = *(const long *)arg;
+    for (size_t i = 0; i < length; i++) {
+        values[i] = value;
+        lk_yield();
+    }
+}
+
+static void check_whole(const struct snapshot *s, const char *when)
+{
+    lk_explore_check(s->length == SNAP_ENTRIES, "%s: length %zu, expected %d", when, s->length,
+                     SNAP_ENTRIES);
+    for (size_t i = 0; i < SNAP_ENTRIES; i++)
+        lk_explore_check(s->values[i] == (long)s->version - 1,
+                         "%s: version %lu has entry %zu = %ld, expected %lu (half-built, or "
+                         "freed and reused while held)",
+                         when, s->version, i, s->values[i], s->version - 1);
+}
+
+// Each round takes the current version afresh (every snapshot_get is a
+// chance to race a publish), checks it, holds it while others run, checks
+// it again and lets go; the last round moves on by snapshot_refresh.
+static void *snap_reader(void *arg)
+{
+    snapshot_table_t *table = arg;
+    const struct snapshot *held = snapshot_get(table);
+    for (int round = 0; round < 4; round++) {
+        check_whole(held, "a reader just after taking it");
+        unsigned long version = held->version;
+        // Hold it while the writer goes on: it must stay as it was.
+        lk_yield();
+        lk_yield();
+        lk_explore_check(held->version == version,
+                         "a version changed from %lu to %lu while a reader held it (freed and "
+                         "reused?)",
+                         version, held->version);
+        check_whole(held, "a reader holding it");
+        if (round < 2) {
+            snapshot_release(held);
+            held = snapshot_get(table);
+        } else {
+            held = snapshot_refresh(table, held);
+        }
+    }
+    snapshot_release(held);
+    return NULL;
+}
+
+static void quick_set_all(long *values, size_t length, void *arg)
+{
+    for (size_t i = 0; i < length; i++)
+        values[i] = *(const long *)arg;
+}
+
+static void (*snap_fill)(long *values, size_t length, void *arg);
+
+static void *snap_writer(void *arg)
+{
+    snapshot_table_t *table = arg;
+    for (long n = 1; n <= SNAP_UPDATES; n++)
+        lk_explore_check(snapshot_update(table, snap_fill, &n), "snapshot_update failed");
+    return NULL;
+}
+
+static void snap_scenario(void *arg)
+{
+    snap_fill = arg;
+    snapshot_table_t table;
+    lk_explore_check(snapshot_init(&table, SNAP_ENTRIES), "snapshot_init failed");
+    lk_explore_name(&table.current, "table.current");
+    lk_explore_name(&table.swap.state, "table.swap.state");
+    lk_explore_name(&table.writers.state, "table.writers.state");
+    lk_thread_t threads[3];
+    lk_thread_create(&threads[0], snap_writer, &table);
+    for (int i = 1; i < 3; i++)
+        lk_thread_create(&threads[i], snap_reader, &table);
+    for (int i = 0; i < 3; i++)
+        lk_thread_join(threads[i], NULL);
+    const struct snapshot *last = snapshot_get(&table);
+    lk_explore_check(last->version == SNAP_UPDATES + 1, "after %d updates: version %lu",
+                     SNAP_UPDATES, last->version);
+    check_whole(last, "the last version");
+    snapshot_release(last);
+    snapshot_destroy(&table);
+}
+
+START_TEST(explore_snap_publish_vs_readers)
+{
+    // Forced schedules: a writer publishes 3 versions, filling each one
+    // entry at a time, while 2 readers take, hold and refresh versions: no
+    // reader sees a version half-built, or changing while it holds it.
+    // A writer that fills at once spends more of its steps publishing and
+    // dropping the old version: more chances for a reader's get to race it.
+    explore_with("snap_quick_fill", snap_scenario, quick_set_all, LK_RANDOM | LK_PCT);
+    explore_with("snap_slow_fill", snap_scenario, slow_set_all, LK_RANDOM | LK_PCT);
+}
+END_TEST
 #endif
 
 Suite *lk_suite(void)
@@ -271,6 +382,7 @@ Suite *lk_suite(void)
     LK_ADD(suite, explore_rw_readers_together);
     LK_ADD(suite, explore_writer_not_starved);
     LK_ADD(suite, explore_arc_two_drops);
+    LK_ADD(suite, explore_snap_publish_vs_readers);
 #endif
     return suite;
 }
