@@ -4,17 +4,29 @@
 A fixture is a folder with `patch`, a unified diff against the lab's solution
 (tests/fixture.py builds the submission from it; a patch that no longer applies
 fails the check), and a file `expect`:
-    score N               the points it must score
+    score N               the points it must score in a grade under all tools
     fail CASE [TOOL]      a case it must fail (under TOOL, when given)
+    tools TOOL,...        grade under these tools only (docs/lab-format.md says
+                          when a fixture may name them); the points it loses
+                          under them must be exactly those `score` says
 Every case not listed must pass.  After each grade, no process of the
 submission may still be running.
 
+A fixture expected to fail cases that also run under Valgrind or a
+sanitizer is graded in two steps: the native-run tools first, then the
+slow tools only for the cases that passed (or whose `fail` line names a
+slow tool).  A case earns its points only if every run passes, so the
+score is exactly that of one grade under all tools.
+
 usage: check_fixtures.py [--kit KIT] [--runs N] [--jobs J] LAB FIXTURE_DIR...
+       check_fixtures.py --starter LAB DIR   DIR scores at most a tenth of the
+                                             points, graded cleanly
 """
 import argparse
 import concurrent.futures
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -26,8 +38,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 KIT = os.path.dirname(HERE)
 
 
+# Tools that run the test under Valgrind or a sanitizer: a run costs many
+# times a native one (Valgrind's start-up alone is about half a second).
+SLOW_TOOLS = {'memcheck', 'tsan', 'asan'}
+# A fixture is graded in two steps when its expected failures would save at
+# least this many slow runs (the second step builds the native variant again).
+STAGE_MIN_RUNS = 3
+
+
 def read_expect(path):
-    score, fails = None, {}
+    score, fails, tools = None, {}, None
     with open(path) as f:
         for number, line in enumerate(f, 1):
             words = line.split('#')[0].split()
@@ -37,11 +57,39 @@ def read_expect(path):
                 score = float(words[1])
             elif words[0] == 'fail' and len(words) in (2, 3):
                 fails[words[1]] = words[2] if len(words) == 3 else None
+            elif words[0] == 'tools' and len(words) == 2:
+                tools = set(words[1].split(','))
             else:
-                sys.exit(f'{path}:{number}: expected "score N" or "fail CASE [TOOL]"')
+                sys.exit(f'{path}:{number}: expected "score N", "fail CASE [TOOL]" or "tools A,B"')
     if score is None:
         sys.exit(f'{path}: no "score" line')
-    return score, fails
+    return score, fails, tools
+
+
+def lab_cases(kit, lab):
+    """{case: (points, tools)} of the cases a grade in this kit runs (lab.conf)."""
+    folder = os.path.join(kit, 'labs', lab)
+    default, defined, present, cases = set(), {'native', 'memcheck', 'tsan', 'asan'}, {}, {}
+    with open(os.path.join(folder, 'lab.conf')) as f:
+        for line in f:
+            words = shlex.split(line, comments=True)
+            if not words:
+                continue
+            if words[0] == 'tools':
+                default = set(words[1:])
+            elif words[0] == 'tool' and len(words) > 1:
+                defined.add(words[1])
+            elif words[0] == 'suite' and len(words) > 2:
+                present[words[1]] = 'hidden' not in words[3:] or \
+                    os.path.exists(os.path.join(folder, words[2]))
+            elif words[0] == 'case' and len(words) > 3:
+                tools = default
+                for w in words[4:]:
+                    if w.startswith('tools='):
+                        tools = set(w[len('tools='):].split(','))
+                if present.get(words[1], True):
+                    cases[words[2]] = (float(words[3]), tools & defined)
+    return cases
 
 
 def leftover_processes(marker):
@@ -69,37 +117,96 @@ def submission_of(kit, lab, fixture, tmp):
                           kit=kit)
 
 
-def grade(kit, lab, fixture, jobs):
+class Grade:
+    """One or two grades' verdicts: {case: (passed, points, output)} and their logs."""
+
+    def __init__(self):
+        self.cases, self.log, self.left, self.returncode = {}, '', [], 0
+
+    def add(self, result):
+        for t in result['tests']:
+            passed, points, output = self.cases.get(t['name'], (True, t['max_score'], ''))
+            self.cases[t['name']] = (passed and t['status'] == 'passed', points,
+                                     output + t.get('output', ''))
+
+    def failed(self):
+        return {name: out for name, (passed, _, out) in self.cases.items() if not passed}
+
+    def lost(self):
+        return sum(points for passed, points, _ in self.cases.values() if not passed)
+
+
+def run_grader(kit, lab, submission, jobs, tmp, tools, cases, into):
+    """Grade under `tools` (None: the lab's) the `cases` (None: all) into `into`."""
+    results = os.path.join(tmp, 'results.json')
+    if os.path.exists(results):
+        os.remove(results)
+    command = [os.path.join(KIT, 'grader', 'labgrade'), '--kit', kit, '--jobs', str(jobs),
+               '--json', results]
+    if tools:
+        command += ['--tools', ','.join(sorted(tools))]
+    if cases:
+        command += ['--case', ','.join(sorted(cases))]
+    run = subprocess.run(command + [lab, submission], capture_output=True, text=True,
+                         errors='replace', env=dict(os.environ, TMPDIR=tmp), timeout=900)
+    into.log += run.stdout + run.stderr
+    into.left += leftover_processes(tmp)
+    if run.returncode not in (0, 1) or not os.path.exists(results):
+        into.returncode = run.returncode if run.returncode not in (0, 1) else 2
+        return False
+    into.returncode = max(into.returncode, run.returncode)
+    with open(results) as f:
+        into.add(json.load(f))
+    return True
+
+
+def grade(kit, lab, fixture, jobs, tools=None, staged=False, want_slow=()):
+    """Grade a fixture; staged: the native-run tools first, the slow tools
+    only on the cases that passed them and the cases in want_slow."""
+    cases = lab_cases(kit, lab)
+    graded = Grade()
     with tempfile.TemporaryDirectory(prefix='labkit-fixture-') as tmp:
-        fixture = submission_of(kit, lab, fixture, tmp)
-        results = os.path.join(tmp, 'results.json')
-        env = dict(os.environ, TMPDIR=tmp)
+        submission = submission_of(kit, lab, fixture, tmp)
         start = time.monotonic()
-        run = subprocess.run([os.path.join(KIT, 'grader', 'labgrade'), '--kit', kit, '--jobs',
-                              str(jobs), '--json', results, lab, fixture],
-                             capture_output=True, text=True, errors='replace', env=env, timeout=900)
-        seconds = time.monotonic() - start
-        left = leftover_processes(tmp)
-        if run.returncode not in (0, 1) or not os.path.exists(results):
-            return None, run, seconds, left
-        with open(results) as f:
-            return json.load(f), run, seconds, left
+        used = set().union(*(case_tools for _, case_tools in cases.values()))
+        if tools:
+            used &= tools
+        fast, slow = used - SLOW_TOOLS, used & SLOW_TOOLS
+        if not staged or not fast or not slow:
+            run_grader(kit, lab, submission, jobs, tmp, tools, None, graded)
+        elif run_grader(kit, lab, submission, jobs, tmp, fast, None, graded):
+            failed = graded.failed()
+            rest = {name for name, (_, case_tools) in cases.items()
+                    if case_tools & slow and (name not in failed or name in want_slow)}
+            if rest:
+                run_grader(kit, lab, submission, jobs, tmp, slow, rest, graded)
+        return graded, cases, time.monotonic() - start
 
 
 def check(kit, lab, fixture, jobs):
     """Returns a list of problems (empty when the fixture got its verdict)."""
-    score, fails = read_expect(os.path.join(fixture, 'expect'))
+    score, fails, tools = read_expect(os.path.join(fixture, 'expect'))
     name = os.path.basename(fixture.rstrip('/'))
+    cases = lab_cases(kit, lab)
+    slow_runs = sum(len(cases.get(case, (0, set()))[1] & (tools or SLOW_TOOLS) & SLOW_TOOLS)
+                    for case in fails)
+    want_slow = {case for case, tool in fails.items() if tool in SLOW_TOOLS}
     try:
-        result, run, seconds, left = grade(kit, lab, fixture, jobs)
+        graded, cases, seconds = grade(kit, lab, fixture, jobs, tools,
+                                       slow_runs >= STAGE_MIN_RUNS, want_slow)
     except fixtures.FixtureError as e:
         return [f'{name}: {e}'], 0
-    if result is None:
-        return [f'{name}: the grader failed (exit {run.returncode}):\n{run.stdout}{run.stderr}'], 0
+    if graded.returncode not in (0, 1):
+        return [f'{name}: the grader failed (exit {graded.returncode}):\n{graded.log}'], 0
     problems = []
-    failed = {t['name']: t.get('output', '') for t in result['tests'] if t['status'] != 'passed'}
-    if abs(result['score'] - score) > 1e-9:
-        problems.append(f'{name}: scored {result["score"]:g}, expected {score:g}')
+    failed = graded.failed()
+    full = sum(points for points, _ in cases.values())
+    if not tools and set(graded.cases) != set(cases):
+        problems.append(f'{name}: the grade ran cases {sorted(set(graded.cases) ^ set(cases))} '
+                        f'differently from lab.conf as check_fixtures.py reads it')
+    if abs(full - graded.lost() - score) > 1e-9:
+        problems.append(f'{name}: scored {full - graded.lost():g}, expected {score:g}'
+                        f'{" (under " + ",".join(sorted(tools)) + ")" if tools else ""}')
     for case, tool in fails.items():
         if case not in failed:
             problems.append(f'{name}: case {case} passed, expected it to fail')
@@ -109,10 +216,31 @@ def check(kit, lab, fixture, jobs):
         for case in failed:
             if case not in fails:
                 problems.append(f'{name}: case {case} failed unexpectedly:\n{failed[case]}')
-    if left:
-        problems.append(f'{name}: processes left running after grading:\n' + '\n'.join(left))
+    if graded.left:
+        problems.append(f'{name}: processes left running after grading:\n' + '\n'.join(graded.left))
     if problems:
-        problems.append(f'{name}: grader output was:\n{run.stdout}')
+        problems.append(f'{name}: grader output was:\n{graded.log}')
+    return problems, seconds
+
+
+def check_starter(kit, lab, folder, jobs):
+    """The starter compiles, is graded cleanly and scores at most a tenth."""
+    try:
+        graded, cases, seconds = grade(kit, lab, folder, jobs, staged=True)
+    except fixtures.FixtureError as e:
+        return [f'{folder}: {e}'], 0
+    full = sum(points for points, _ in cases.values())
+    problems = []
+    if graded.returncode != 1 or not graded.cases:
+        problems.append(f'grading the starter of {lab} exited with {graded.returncode}')
+    elif 'does not compile' in graded.log:
+        problems.append(f'the starter of {lab} does not compile')
+    elif full - graded.lost() > 0.1 * full:
+        problems.append(f'the starter of {lab} scores {full - graded.lost():g} of {full:g}')
+    if graded.left:
+        problems.append('processes left running after grading:\n' + '\n'.join(graded.left))
+    if problems:
+        problems.append(graded.log)
     return problems, seconds
 
 
@@ -126,13 +254,16 @@ def main():
     # depend on load anyway.
     parser.add_argument('--parallel', type=int,
                         default=int(os.environ.get('LABKIT_FIXTURE_PARALLEL', '2')))
+    parser.add_argument('--starter', action='store_true',
+                        help='check that each folder is a starter: graded, at most a tenth')
     parser.add_argument('lab')
     parser.add_argument('fixtures', nargs='+')
     args = parser.parse_args()
     work = [(f, attempt) for f in args.fixtures for attempt in range(args.runs)]
     all_problems = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
-        futures = {pool.submit(check, args.kit, args.lab, f, args.jobs): (f, attempt)
+        futures = {pool.submit(check_starter if args.starter else check, args.kit, args.lab, f,
+                               args.jobs): (f, attempt)
                    for f, attempt in work}
         for future in concurrent.futures.as_completed(futures):
             fixture, attempt = futures[future]
