@@ -79,7 +79,7 @@ ok "SUBMISSION=solutions/race: every forced demo comes out right and says so"
 # SUBMISSION relative to the lab's folder, and a folder without the files.
 make -s -C labs/race demo SUBMISSION=../../starter/race >"$T/rel.log" 2>&1 && grep -q '<- wrong' "$T/rel.log" ||
     { cat "$T/rel.log"; fail "SUBMISSION relative to labs/race"; }
-for lab in race sync malloc; do
+for lab in race sync malloc channels eventloop ownership stm; do
     target=bench
     [ $lab = race ] && target=demo
     make -s -C labs/$lab $target SUBMISSION=no/such/folder >"$T/none.log" 2>&1 &&
@@ -88,7 +88,7 @@ for lab in race sync malloc; do
     make -s -C labs/$lab help >"$T/help.log" 2>&1 && grep -q 'SUBMISSION=starter/' "$T/help.log" ||
         { cat "$T/help.log"; fail "labs/$lab help does not show the default SUBMISSION=starter/$lab"; }
 done
-make -s -C labs/deadlock help >"$T/help.log" 2>&1; grep -q 'SUBMISSION is not used' "$T/help.log" || fail "labs/deadlock help does not say SUBMISSION is not used"
+make -s -C labs/deadlock help >"$T/help.log" 2>&1; grep -q 'SUBMISSION is not used by them' "$T/help.log" || fail "labs/deadlock help does not say SUBMISSION is not used"
 ok "SUBMISSION= from the kit's root or the lab's folder; a missing one named; help shows the default"
 
 # demo-tsan: reports are the result, not an error of make.
