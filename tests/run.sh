@@ -7,7 +7,7 @@
 #
 # tests/run.sh LAB (make test LAB=x) runs only that lab's part.
 #
-# Independent steps run at once (docs/lab-format.md, "The kit's own tests"):
+# Independent steps run at once (docs/lab-format.md, "The time budget"):
 # a lab's solution and starter grades beside its fixtures, and the grader's
 # tests and tests/*/run.sh beside the labs.  A step's output is printed
 # whole when it ends.
