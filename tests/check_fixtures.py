@@ -201,6 +201,9 @@ def check(kit, lab, fixture, jobs):
     problems = []
     failed = graded.failed()
     full = sum(points for points, _ in cases.values())
+    if tools:
+        problems += [f'{name}: "fail {case} {tool}" names a tool its "tools" line leaves out'
+                     for case, tool in fails.items() if tool and tool not in tools]
     if not tools and set(graded.cases) != set(cases):
         problems.append(f'{name}: the grade ran cases {sorted(set(graded.cases) ^ set(cases))} '
                         f'differently from lab.conf as check_fixtures.py reads it')
