@@ -24,9 +24,17 @@ double test_patience(double seconds);
 // thread just started to reach the point where it blocks.
 void test_settle(double seconds);
 
-// Wait up to test_patience(seconds) for *flag to become at least value.
-// Returns whether it did.
+// Wait for *flag to become at least value; returns whether it did.  Gives
+// up once test_patience(seconds) have passed and the process's other
+// threads have stopped running (asleep: nothing will move them), or once
+// they have used test_patience(seconds) of processor time (running all
+// along without getting there).  A busy machine slows threads down but
+// does not stop them, so a slow correct run is waited for and a stuck one
+// is not: the verdict does not depend on the load.
 bool test_wait_for(atomic_int *flag, int value, double seconds);
+
+// Processor time this process has used, in seconds.
+double test_process_cpu(void);
 
 // CPU time a thread has used so far, in seconds; -1 if it has ended.
 double test_thread_cpu(pthread_t thread);

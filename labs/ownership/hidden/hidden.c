@@ -56,7 +56,7 @@ START_TEST(rw_try_write_excludes)
     pthread_t threads[4];
     for (int i = 0; i < 4; i++)
         threads[i] = test_thread(mix_worker, (void *)(intptr_t)i);
-    ck_assert_msg(test_wait_for(&mix.done, 4, 10, 1), "only %d of 4 threads finished",
+    ck_assert_msg(test_wait_progress(&mix.done, 4, 10, 1), "only %d of 4 threads finished",
                   atomic_load(&mix.done));
     for (int i = 0; i < 4; i++)
         pthread_join(threads[i], NULL);
@@ -157,7 +157,7 @@ START_TEST(snap_writers_take_turns)
     while (atomic_load(&writers.first_inside) == 0)
         sched_yield();
     threads[1] = test_thread(snap_writer, &writers);
-    ck_assert_msg(test_wait_for(&writers.done, 2, 5, 1),
+    ck_assert_msg(test_wait_progress(&writers.done, 2, 5, 1),
                   "only %d of 2 writers finished: expected both (a writer waiting for its turn "
                   "never woken?)",
                   atomic_load(&writers.done));

@@ -29,57 +29,12 @@ pthread_t test_thread(void *(*fn)(void *), void *arg)
     return thread;
 }
 
-double test_patience(double seconds)
-{
-    const char *tool = lk_tool();
-    if (strcmp(tool, "memcheck") == 0)
-        return seconds * 10;
-    if (strcmp(tool, "tsan") == 0)
-        return seconds * 5;
-    if (strcmp(tool, "native") != 0)
-        return seconds * 3;
-    return seconds;
-}
-
-static double clock_seconds(clockid_t clock)
-{
-    struct timespec now;
-    if (clock_gettime(clock, &now) != 0)
-        return -1;
-    return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-}
-
-double test_process_cpu(void)
-{
-    return clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
-}
-
-double test_thread_cpu(pthread_t thread)
-{
-    clockid_t clock;
-    if (pthread_getcpuclockid(thread, &clock) != 0)
-        return -1;
-    return clock_seconds(clock);
-}
-
 pid_t test_gettid(void)
 {
     return (pid_t)syscall(SYS_gettid);
 }
 
-static void nap(double seconds)
-{
-    struct timespec pause = { (time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9) };
-    while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
-        ;
-}
-
-void test_settle(double seconds)
-{
-    nap(test_patience(seconds));
-}
-
-bool test_wait_for(atomic_int *flag, int value, double cpu_seconds, double hang_seconds)
+bool test_wait_progress(atomic_int *flag, int value, double cpu_seconds, double hang_seconds)
 {
     double cpu_start = test_process_cpu();
     double cpu_end = cpu_start + test_patience(cpu_seconds);
@@ -88,18 +43,18 @@ bool test_wait_for(atomic_int *flag, int value, double cpu_seconds, double hang_
     // hang_seconds, did the process run at all (beyond this loop's own
     // polling)?  A loaded machine slows the threads down but they still
     // run; threads that all sleep with nobody to wake them do not.
-    double window_end = clock_seconds(CLOCK_MONOTONIC) + window, window_cpu = cpu_start;
+    double window_end = test_now() + window, window_cpu = cpu_start;
     while (atomic_load(flag) < value) {
         double cpu = test_process_cpu();
         if (cpu > cpu_end)
             return false;
-        if (clock_seconds(CLOCK_MONOTONIC) > window_end) {
+        if (test_now() > window_end) {
             if (cpu - window_cpu < 0.02 * window)
                 return false;
-            window_end = clock_seconds(CLOCK_MONOTONIC) + window;
+            window_end = test_now() + window;
             window_cpu = cpu;
         }
-        nap(0.002);
+        test_sleep(0.002);
     }
     return true;
 }
@@ -121,15 +76,15 @@ static char thread_state(pid_t tid)
 
 bool test_wait_asleep(pid_t tid, double seconds)
 {
-    double end = clock_seconds(CLOCK_MONOTONIC) + test_patience(seconds);
+    double end = test_now() + test_patience(seconds);
     // Three readings in a row, so a thread caught in a page fault or a
     // moment's preemption is not taken for asleep.
     int asleep = 0;
     while (asleep < 3) {
-        if (clock_seconds(CLOCK_MONOTONIC) > end)
+        if (test_now() > end)
             return false;
         asleep = thread_state(tid) == 'S' ? asleep + 1 : 0;
-        nap(0.002);
+        test_sleep(0.002);
     }
     return true;
 }

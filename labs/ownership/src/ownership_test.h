@@ -13,17 +13,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "test_wait.h"
+
 // Start a thread with a small stack (the grader limits address space).
 pthread_t test_thread(void *(*fn)(void *), void *arg);
-
-// `seconds` scaled for the tool the test runs under.
-double test_patience(double seconds);
-
-// Processor time this process has used, in seconds.
-double test_process_cpu(void);
-
-// CPU time one thread has used so far, in seconds; -1 if it has ended.
-double test_thread_cpu(pthread_t thread);
 
 // The calling thread's kernel id (for test_wait_asleep).
 pid_t test_gettid(void);
@@ -32,14 +25,12 @@ pid_t test_gettid(void);
 // test_patience(cpu_seconds) of processor time since the call (work done,
 // no progress), or when for test_patience(hang_seconds) it used almost none
 // (every thread asleep: nothing runs, nothing will).  Returns whether it did.
-bool test_wait_for(atomic_int *flag, int value, double cpu_seconds, double hang_seconds);
+bool test_wait_progress(atomic_int *flag, int value, double cpu_seconds, double hang_seconds);
 
 // Wait until the thread `tid` sleeps in the kernel (state S in /proc), for
 // up to test_patience(seconds).  Returns whether it did.
 bool test_wait_asleep(pid_t tid, double seconds);
 
-// Sleep test_patience(seconds).
-void test_settle(double seconds);
 
 // Run pattern(), which is expected to call abort(), with stderr captured:
 // returns whether it aborted, and what it wrote to stderr in `text` (at most

@@ -33,7 +33,7 @@ static void *meeting_reader(void *arg)
     rw_read_lock(&meet.lock);
     atomic_fetch_add(&meet.inside, 1);
     // A nap, not a spin: if the others never come, this process then uses
-    // no processor time and test_wait_for sees the hang at once.
+    // no processor time and test_wait_progress sees the hang at once.
     while (atomic_load(&meet.inside) < READERS_TOGETHER && atomic_load(&meet.together) >= 0)
         test_settle(0.001);
     atomic_fetch_add(&meet.together, 1);
@@ -63,7 +63,7 @@ static void readers_meet(bool writer_first)
                       atomic_load(&meet.inside));
         rw_write_unlock(&meet.lock);
     }
-    bool met = test_wait_for(&meet.together, READERS_TOGETHER, 2, 1);
+    bool met = test_wait_progress(&meet.together, READERS_TOGETHER, 2, 1);
     int inside = atomic_load(&meet.inside);
     if (!met)
         atomic_store(&meet.together, -1000); // release the readers that are in
@@ -162,7 +162,7 @@ START_TEST(rw_writer_excludes)
         ck_assert_msg(test_wait_asleep(bank.tids[i], 2),
                       "a thread waiting for the write lock did not go to sleep within 2 s");
     rw_write_unlock(&bank.lock);
-    ck_assert_msg(test_wait_for(&bank.done, 4, 5, 1),
+    ck_assert_msg(test_wait_progress(&bank.done, 4, 5, 1),
                   "only %d of 4 threads finished: expected all (a waiter never woken?)",
                   atomic_load(&bank.done));
     for (int i = 0; i < 4; i++)
@@ -273,7 +273,7 @@ START_TEST(rw_waiter_sleeps)
     test_settle(0.2);
     double used[2] = { test_thread_cpu(reader) - start[0], test_thread_cpu(writer) - start[1] };
     rw_write_unlock(&sleepers.lock);
-    bool finished = test_wait_for(&sleepers.done, 2, 2, 1);
+    bool finished = test_wait_progress(&sleepers.done, 2, 2, 1);
     ck_assert_msg(used[0] < 0.05 * wall && used[1] < 0.05 * wall,
                   "waiting threads used %.0f%% (reader) and %.0f%% (writer) of a CPU while the "
                   "lock was held: expected under 5%% (they must sleep, not spin)",

@@ -142,7 +142,7 @@ START_TEST(snap_readers_see_whole_versions)
         if (n % 64 == 0)
             sched_yield(); // let the readers see a few versions
     }
-    bool finished = test_wait_for(&share.done, 2, 5, 1);
+    bool finished = test_wait_progress(&share.done, 2, 5, 1);
     ck_assert_msg(finished, "only %d of 2 readers reached the last version",
                   atomic_load(&share.done));
     for (int i = 0; i < 2; i++)
@@ -172,7 +172,7 @@ static void wait_for_reader(long *values, size_t length, void *arg)
 {
     set_all(values, length, arg);
     atomic_store(&slow.writer_inside, 1);
-    slow.reader_in_time = test_wait_for(&slow.reader_done, 1, 2, 1);
+    slow.reader_in_time = test_wait_progress(&slow.reader_done, 1, 2, 1);
 }
 
 static void *slow_writer(void *arg)

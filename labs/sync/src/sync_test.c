@@ -188,27 +188,6 @@ void guarded_increment(struct guarded_counter *counter)
     atomic_fetch_sub_explicit(&counter->inside, 1, memory_order_relaxed);
 }
 
-double test_patience(double seconds)
-{
-    const char *tool = lk_tool();
-    if (strcmp(tool, "memcheck") == 0)
-        return seconds * 10;
-    if (strcmp(tool, "tsan") == 0)
-        return seconds * 5;
-    if (strcmp(tool, "native") != 0)
-        return seconds * 3;
-    return seconds;
-}
-
-double test_thread_cpu(pthread_t thread)
-{
-    clockid_t clock;
-    struct timespec used;
-    if (pthread_getcpuclockid(thread, &clock) != 0 || clock_gettime(clock, &used) != 0)
-        return -1;
-    return (double)used.tv_sec + (double)used.tv_nsec / 1e9;
-}
-
 // ---- Contention ----
 
 struct contention contention;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "sync.h"
+#include "test_wait.h"
 #include "thread_watch.h"
 
 enum { CREW_MAX = 16 };
@@ -149,12 +150,5 @@ void nudger_stop(struct nudger *nudger);
 // seed fixes the schedule, so a broken primitive that fails on some of
 // these seeds fails on every run of the test, not just sometimes.
 void sync_explore(const char *name, void (*scenario)(void *));
-
-// `seconds` scaled for the tool the test runs under (TSan and Valgrind
-// are several times slower than a native run): budgets of processor time.
-double test_patience(double seconds);
-
-// CPU time a thread has used so far, in seconds; -1 if it has ended.
-double test_thread_cpu(pthread_t thread);
 
 #endif
