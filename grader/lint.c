@@ -85,6 +85,8 @@ static int check_tasks(const struct manifest *m)
     int problems = 0;
     int *cases = xcalloc((size_t)m->task_count + 1, sizeof *cases);
     for (int i = 0; i < m->case_count && m->task_count; i++) {
+        if (manifest_measures_only(&m->cases[i]))
+            continue;   // a leaderboard rung earns no points in any task
         int owners = 0;
         for (int t = 0; t < m->task_count; t++)
             for (int k = 0; k < m->tasks[t].pattern_count; k++)
