@@ -47,12 +47,16 @@ bg_count=0
 step_bg() {
     bg_count=$((bg_count + 1))
     n=$bg_count
-    name=$1
+    bg_name=$1
     shift
     (
+        # The command may run steps of its own: their names, not this
+        # step's, are what failed (`step` sets `name` and `failures`).
+        failures=""
         t0=$(date +%s)
         if "$@" >"$OUT/bg$n.log" 2>&1; then v=ok; else v=FAIL; fi
-        echo "$v $(($(date +%s) - t0)) $name" >"$OUT/bg$n.status"
+        echo "$v $(($(date +%s) - t0)) $bg_name" >"$OUT/bg$n.status"
+        printf '%s' "$failures" >"$OUT/bg$n.failures"
     ) &
     bg_steps="$bg_steps $n:$!"
 }
@@ -66,8 +70,9 @@ steps_wait() {
             printf 'ok   %s (%ss)\n' "$name" "$t"
         else
             printf 'FAIL %s (%ss)\n' "$name" "$t"
-            failures="$failures
-  $name"
+            inner=$(cat "$OUT/bg$n.failures" 2>/dev/null)
+            failures="$failures${inner:-
+  $name}"
         fi
     done
     bg_steps=""
