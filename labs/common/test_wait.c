@@ -52,31 +52,12 @@ double test_process_cpu(void)
     return clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
 }
 
-// What the process's other threads have run: this waiting loop's own
-// polling does not count as anyone moving.
-static double others_cpu(void)
-{
-    return test_process_cpu() - clock_seconds(CLOCK_THREAD_CPUTIME_ID);
-}
-
 bool test_wait_for(atomic_int *flag, int value, double seconds)
 {
-    double patience = test_patience(seconds);
-    // Past the deadline, the threads count as stopped when over a window of
-    // wall time they ran for under 2% of it.
-    double window = patience < 0.25 ? patience : 0.25;
-    double start = test_now(), cpu_start = others_cpu();
-    double window_start = start, window_cpu = cpu_start;
+    double deadline = test_now() + test_patience(seconds);
     while (atomic_load(flag) < value) {
-        double now = test_now(), cpu = others_cpu();
-        if (cpu - cpu_start > patience)
+        if (test_now() > deadline)
             return false;
-        if (now - window_start >= window) {
-            if (now - start >= patience && cpu - window_cpu < 0.02 * (now - window_start))
-                return false;
-            window_start = now;
-            window_cpu = cpu;
-        }
         test_sleep(0.0005);
     }
     return true;

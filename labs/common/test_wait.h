@@ -24,13 +24,8 @@ double test_patience(double seconds);
 // thread just started to reach the point where it blocks.
 void test_settle(double seconds);
 
-// Wait for *flag to become at least value; returns whether it did.  Gives
-// up once test_patience(seconds) have passed and the process's other
-// threads have stopped running (asleep: nothing will move them), or once
-// they have used test_patience(seconds) of processor time (running all
-// along without getting there).  A busy machine slows threads down but
-// does not stop them, so a slow correct run is waited for and a stuck one
-// is not: the verdict does not depend on the load.
+// Wait up to test_patience(seconds) for *flag to become at least value.
+// Returns whether it did.
 bool test_wait_for(atomic_int *flag, int value, double seconds);
 
 // Processor time this process has used, in seconds.
