@@ -25,30 +25,6 @@ void test_setup(void)
     signal(SIGINT, SIG_DFL);
 }
 
-double test_now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-int test_patience_ms(int ms)
-{
-    const char *tool = lk_tool();
-    if (strcmp(tool, "memcheck") == 0)
-        return ms * 10;
-    if (strcmp(tool, "asan") == 0)
-        return ms * 3;
-    return ms;
-}
-
-void test_sleep_ms(int ms)
-{
-    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&t, &t) != 0)
-        ;
-}
-
 // Parse /proc/PID/stat: state, parent and process group.
 static int read_stat(pid_t pid, char *state, pid_t *parent, pid_t *group)
 {

@@ -7,14 +7,28 @@
 
 #include <sys/types.h>
 
+#include "test_wait.h"
+
 // The test's process, before the body: default signal dispositions.
 void test_setup(void);
 
-// Milliseconds on a monotonic clock.
-double test_now_ms(void);
-// `ms` scaled for the tool the test runs under (Valgrind is ~10 times slower).
-int test_patience_ms(int ms);
-void test_sleep_ms(int ms);
+// labs/common/test_wait in the milliseconds this lab's tests count in: a
+// monotonic clock, `ms` scaled for the tool the test runs under (Valgrind
+// is ~10 times slower), a sleep.
+static inline double test_now_ms(void)
+{
+    return test_now() * 1e3;
+}
+
+static inline int test_patience_ms(int ms)
+{
+    return (int)(test_patience(ms / 1e3) * 1e3);
+}
+
+static inline void test_sleep_ms(int ms)
+{
+    test_sleep(ms / 1e3);
+}
 
 // The children of `parent` that exist now, zombies included; returns how
 // many (at most max) and puts their ids in out.
