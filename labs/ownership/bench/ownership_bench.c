@@ -1,20 +1,25 @@
 // Benchmark: a read-mostly table behind a mutex, your readers-writer lock, glibc's, and as your copy-on-write snapshots.
 //
-// Each thread does OPS operations on a table of TABLE longs: a read sums a
+// Each thread runs for RUN_MS milliseconds on a table of TABLE longs: a read sums a
 // record of RECORD entries from a random place, a write adds 1 to one entry.  A fraction of them (99%, 90%, 50%)
 // are reads.  The snapshot table's readers keep the version they hold and
 // refresh it before each read (one load while nothing changed); its
 // writers copy the whole table.  Printed: operations per microsecond, and
 // the ratio to the mutex measured in the same run (higher is better).
+// The clock starts only when every thread is running (they spin until all
+// have arrived): a thread still waking on an idle processor would otherwise
+// leave the other to work alone, and two threads would measure as one.
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "ownership.h"
 
-enum { TABLE = 64, RECORD = 8, OPS = 200000 };
+enum { TABLE = 64, RECORD = 8, RUN_MS = 60, CHECK_EVERY = 64 };
 
 enum lock_kind { MUTEX, RWLOCK, PTHREAD_RW, SNAPSHOT, KINDS };
 static const char *kind_names[KINDS] = { "pthread mutex", "your rwlock", "pthread rwlock",
@@ -23,13 +28,30 @@ static const char *kind_names[KINDS] = { "pthread mutex", "your rwlock", "pthrea
 static struct {
     enum lock_kind kind;
     int read_percent;
+    int threads;
     pthread_mutex_t mutex;
     rw_lock_t rw;
     pthread_rwlock_t prw;
     snapshot_table_t snapshots;
     long table[TABLE];
     volatile long sink;
+    atomic_int arrived;  // threads running; the clock starts when all are
+    atomic_bool stop;    // set by main when RUN_MS have passed
+    atomic_long ops;     // operations done, summed over the threads
 } bench;
+
+// Spin until every thread of this run is running.
+static void start_together(int threads)
+{
+    atomic_fetch_add(&bench.arrived, 1);
+    while (atomic_load(&bench.arrived) < threads)
+        ;
+}
+
+static bool time_is_up(long done)
+{
+    return done % CHECK_EVERY == 0 && atomic_load_explicit(&bench.stop, memory_order_relaxed);
+}
 
 static void lock(bool write)
 {
@@ -57,9 +79,9 @@ static void add_one(long *values, size_t length, void *arg)
 // The snapshot table's worker: no lock around a read at all.
 static long snapshot_worker(unsigned long rng)
 {
-    long sum = 0;
+    long sum = 0, done = 0;
     const struct snapshot *held = snapshot_get(&bench.snapshots);
-    for (int i = 0; i < OPS; i++) {
+    for (; !time_is_up(done); done++) {
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
         if ((int)(rng % 100) >= bench.read_percent) {
             snapshot_update(&bench.snapshots, add_one, &rng);
@@ -70,18 +92,20 @@ static long snapshot_worker(unsigned long rng)
             sum += held->values[(rng + k) % TABLE];
     }
     snapshot_release(held);
+    atomic_fetch_add(&bench.ops, done);
     return sum;
 }
 
 static void *worker(void *arg)
 {
     unsigned long rng = 88172645463325252ul ^ (unsigned long)(size_t)arg;
-    long sum = 0;
+    long sum = 0, done = 0;
+    start_together(bench.threads);
     if (bench.kind == SNAPSHOT) {
         bench.sink = snapshot_worker(rng);
         return NULL;
     }
-    for (int i = 0; i < OPS; i++) {
+    for (; !time_is_up(done); done++) {
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
         bool write = (int)(rng % 100) >= bench.read_percent;
         lock(write);
@@ -92,6 +116,7 @@ static void *worker(void *arg)
                 sum += bench.table[(rng + k) % TABLE];
         unlock(write);
     }
+    atomic_fetch_add(&bench.ops, done);
     bench.sink = sum;
     return NULL;
 }
@@ -119,13 +144,21 @@ static struct rate run_once(enum lock_kind kind, int read_percent, int threads)
         printf("snapshot_init failed (not written yet?)\n");
         exit(1);
     }
+    bench.threads = threads;
+    atomic_store(&bench.arrived, 0);
+    atomic_store(&bench.stop, false);
+    atomic_store(&bench.ops, 0);
     pthread_t t[2];
-    double start = seconds(CLOCK_MONOTONIC), cpu_start = seconds(CLOCK_PROCESS_CPUTIME_ID);
     for (int i = 0; i < threads; i++)
         pthread_create(&t[i], NULL, worker, (void *)(size_t)(i + 1));
+    while (atomic_load(&bench.arrived) < threads)
+        sched_yield();
+    double start = seconds(CLOCK_MONOTONIC), cpu_start = seconds(CLOCK_PROCESS_CPUTIME_ID);
+    nanosleep(&(struct timespec){ 0, RUN_MS * 1000000L }, NULL);
+    atomic_store(&bench.stop, true);
     for (int i = 0; i < threads; i++)
         pthread_join(t[i], NULL);
-    double ops = (double)threads * OPS / 1e6;
+    double ops = (double)atomic_load(&bench.ops) / 1e6;
     struct rate rate = { ops / (seconds(CLOCK_MONOTONIC) - start),
                          ops / (seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start) };
     pthread_rwlock_destroy(&bench.prw);
