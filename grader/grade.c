@@ -55,7 +55,7 @@ static int tsan_needs_fixed_layout(void)
 static char **job_env(const struct manifest *m, const struct job *j, double timeout)
 {
     const struct tool *t = &m->tools[j->tool];
-    char **own = tool_env(t->kind, t->name, j->run_dir);
+    char **own = tool_env(t->kind, t->name, t->scale, j->run_dir);
     char **env = xcalloc(24, sizeof *env);
     int n = 0;
     env[n++] = xstrdup("PATH=/usr/local/bin:/usr/bin:/bin");

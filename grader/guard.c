@@ -161,6 +161,8 @@ static const struct rule rules[] = {
     {"LK_EXPLORE", 0, RULE_DETECT},
     {"LK_TOOL", 0, RULE_DETECT},
     {"lk_tool", 0, RULE_DETECT},
+    {"LK_SLOWDOWN", 0, RULE_DETECT},
+    {"lk_slowdown", 0, RULE_DETECT},
     {"__builtin_return_address", 0, RULE_FRAMES},
     {"__builtin_frame_address", 0, RULE_FRAMES},
 };
@@ -291,15 +293,17 @@ int guard_scan_text(const char *source, const char *name, struct buf *problem, s
     char *text = xstrdup(source);
     int found = 0;
     // The tool settings' names inside strings (getenv("LK_TOOL")).
+    static const char *const settings[] = {"LK_TOOL", "LK_SLOWDOWN", "LK_EXPLORE", "TSAN_OPTIONS"};
     int line = 1;
     for (const char *p = text; *p; p++) {
+        size_t s = 0;
+        while (s < sizeof settings / sizeof *settings &&
+               strncmp(p, settings[s], strlen(settings[s])) != 0)
+            s++;
         if (*p == '\n')
             line++;
-        else if (strncmp(p, "LK_TOOL", 7) == 0 || strncmp(p, "LK_EXPLORE", 10) == 0 ||
-                 strncmp(p, "TSAN_OPTIONS", 12) == 0)
-            found += report(problem, seen, name, line,
-                            p[1] == 'S' ? "TSAN_OPTIONS" : p[3] == 'T' ? "LK_TOOL" : "LK_EXPLORE",
-                            rule_reason(RULE_DETECT));
+        else if (s < sizeof settings / sizeof *settings)
+            found += report(problem, seen, name, line, settings[s], rule_reason(RULE_DETECT));
         // __attribute__((optimize("no-sanitize=thread"))) and the like.
         else if (strncmp(p, "no-sanitize", 11) == 0)
             found += report(problem, seen, name, line, "no-sanitize", rule_reason(RULE_SWITCH));
@@ -574,7 +578,7 @@ int guard_check_objects(const struct manifest *m, const struct workdir *w, struc
     for (int i = 0; i < m->submit_count; i++) {
         if (!build_is_c_source(m->submit[i]))
             continue;
-        char *object = build_object(w, "native", m->submit[i]);
+        char *object = build_object(w, m->tools[TOOL_NATIVE].variant, m->submit[i]);
         char *text = disassemble(object, w);
         if (text)
             found += scan_instructions(text, m->submit[i], problem, &seen);

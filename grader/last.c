@@ -93,7 +93,7 @@ void last_note(FILE *out, const struct grade *g, const char *last)
             const struct tool *tool = &m->tools[t];
             char *binary = xasprintf("../build/%s/%s", tool->variant, m->cases[i].suite);
             char *log_dir = xasprintf("../runs/%s.%s", m->cases[i].name, tool->name);
-            char *line = tool_rerun_line(tool->kind, tool->name, log_dir, binary, m->cases[i].name);
+            char *line = tool_rerun_line(tool->kind, tool->name, tool->scale, log_dir, binary, m->cases[i].name);
             fprintf(out, "\nthe build is kept in %s; to rerun %s by hand, from anywhere:\n"
                          "  (cd %s/data && %s)\n", last, m->cases[i].name, last, line);
             free(line);

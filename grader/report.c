@@ -70,7 +70,7 @@ static void rerun_commands(struct buf *out, const struct grade *g, int case_inde
         const struct tool *tool = &m->tools[t];
         char *binary = xasprintf("../build/%s/%s", tool->variant, c->suite);
         char *log_dir = xasprintf("../runs/%s.%s", c->name, tool->name);
-        char *line = tool_rerun_line(tool->kind, tool->name, log_dir, binary, c->name);
+        char *line = tool_rerun_line(tool->kind, tool->name, tool->scale, log_dir, binary, c->name);
         buf_printf(out, "  (cd %s/data && %s)\n", g->workdir, line);
         free(line);
         free(log_dir);

@@ -20,7 +20,7 @@ struct tool_kind {
     const char *finding;        // the result-table word for what it found: "VALGRIND"
     const char *variant;        // the build it runs (NULL: a build of its own name)
     const char *cflags;         // that build's extra compiler flags
-    double scale;               // timeout multiplier against a native run
+    double scale;               // slow-down against a native run: timeouts, LK_SLOWDOWN
     const char *program;        // must be installed (NULL: nothing to install)
     const char *const *prefix;  // argv before the test binary
     const char *const *env;     // its environment entries
@@ -66,11 +66,12 @@ const char *tool_kind_names(void);
 // The command of one run: the tool's prefix, the binary, the case.  NULL-terminated.
 char **tool_argv(const struct tool_kind *k, const char *log_dir, const char *binary,
                  const char *case_name);
-// The tool's own environment entries plus LK_TOOL=name, NULL-terminated.
-char **tool_env(const struct tool_kind *k, const char *name, const char *log_dir);
+// The tool's own environment entries plus LK_TOOL=name and LK_SLOWDOWN=scale
+// (its slow-down factor, which the tests scale their waits by), NULL-terminated.
+char **tool_env(const struct tool_kind *k, const char *name, double scale, const char *log_dir);
 // One shell line running the case by hand, built from the same two lists.
-char *tool_rerun_line(const struct tool_kind *k, const char *name, const char *log_dir,
-                      const char *binary, const char *case_name);
+char *tool_rerun_line(const struct tool_kind *k, const char *name, double scale,
+                      const char *log_dir, const char *binary, const char *case_name);
 void tool_free_strings(char **list);
 
 // The first report in the tool's logs in run_dir, or NULL.

@@ -122,7 +122,7 @@ static char *confirmed_failure(const struct manifest *m, const struct workdir *w
     dir_remove(dir);
     dir_make(dir);
     char **argv = tool_argv(t->kind, dir, binary, "--list");
-    char **env = tool_env(t->kind, t->name, dir);
+    char **env = tool_env(t->kind, t->name, t->scale, dir);
     const char *ro[] = {build_dir, w->data, NULL};
     const char *rw[] = {dir, NULL};
     struct sandbox_spec spec = {

@@ -45,14 +45,21 @@ void lk_add(Suite *suite, const char *name, const TTest *test);
 
 #define LK_ADD(suite, test) lk_add((suite), #test, (test))
 
-// Scale a count of iterations down when the test runs under a slow tool.
-// Returns n under the native build and n / divisor (at least 1) when the
-// grader says the run is under Valgrind (LK_TOOL=memcheck) or TSan
-// (LK_TOOL=tsan).  Use it for stress loops, never for correctness checks.
-long lk_scaled(long n, long memcheck_divisor, long tsan_divisor);
+// How many times slower than a native run the tool the test runs under is:
+// LK_SLOWDOWN, which the grader sets from its tool table (10 under Valgrind,
+// 5 under TSan, 3 under ASan and explore); 1 when run by hand without it.
+// Scale waits by it, never correctness checks.
+double lk_slowdown(void);
+
+// Scale a count of iterations down when the test runs under a slow tool:
+// n / divisor_10x under a tool ten or more times slower than a native run
+// (Valgrind), n / divisor_5x under one five or more times slower (TSan), n
+// otherwise; at least 1.  Use it for stress loops, never for correctness checks.
+long lk_scaled(long n, long divisor_10x, long divisor_5x);
 
 // The name of the tool the test runs under: "native", "memcheck", "tsan" or
-// another tool named in lab.conf.  "native" when run by hand.
+// another tool named in lab.conf.  "native" when run by hand.  For messages:
+// a test decides nothing by the tool's name (lk_slowdown() says how slow it is).
 const char *lk_tool(void);
 
 #endif

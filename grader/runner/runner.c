@@ -66,6 +66,7 @@ static void *setup_caller;
 static int forking = 1;
 static int graded;
 static double case_timeout = 30.0;
+static double slowdown = 1;   // LK_SLOWDOWN, read once before any test runs
 static void (*lab_setup)(void);
 static void (*lab_teardown)(void);
 static const char *case_names[MAX_CASES];
@@ -363,16 +364,34 @@ const char *lk_tool(void)
     return tool && *tool ? tool : "native";
 }
 
-long lk_scaled(long n, long memcheck_divisor, long tsan_divisor)
+double lk_slowdown(void)
 {
-    long divisor = 1;
-    if (strcmp(lk_tool(), "memcheck") == 0)
-        divisor = memcheck_divisor;
-    else if (strcmp(lk_tool(), "tsan") == 0)
-        divisor = tsan_divisor;
+    return slowdown;
+}
+
+long lk_scaled(long n, long divisor_10x, long divisor_5x)
+{
+    long divisor = slowdown >= 10 ? divisor_10x : slowdown >= 5 ? divisor_5x : 1;
     if (divisor < 1)
         divisor = 1;
     return n / divisor > 0 ? n / divisor : 1;
+}
+
+// LK_SLOWDOWN is the tool's slow-down factor from the grader's table (or
+// set by hand; 1 without it).  The test process, and so the submission, can
+// read and change the variable; that is harmless: it only sizes the tests'
+// own waits and stress loops, it is read here once before any lab or student
+// code runs (a later setenv changes nothing), and a pass is decided by the
+// completion token and the tool's exit status, under the grader's timeout,
+// never by it.  Out of range, it is clamped to 1..100.
+static void read_slowdown(void)
+{
+    const char *value = getenv("LK_SLOWDOWN");
+    char *end;
+    double factor = value && *value ? strtod(value, &end) : 1;
+    if (!value || !*value || *end != '\0' || !(factor >= 1))
+        factor = 1;
+    slowdown = factor > 100 ? 100 : factor;
 }
 
 // In every forked test process, before anything else runs: the grader's
@@ -402,6 +421,7 @@ static void read_settings(void)
     forking = !(value && strcmp(value, "no") == 0);
     if ((value = getenv("LK_CASE_TIMEOUT")) != NULL && atof(value) > 0)
         case_timeout = atof(value);
+    read_slowdown();
     // Graded: the grader opened fd 3 (results) and fd 4 (the key).
     graded = getenv("LK_RESULT_FD") != NULL && fcntl(RESULT_FD, F_GETFD) >= 0 &&
              fcntl(KEY_FD, F_GETFD) >= 0;

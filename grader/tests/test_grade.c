@@ -181,7 +181,7 @@ START_TEST(feedback_reruns_the_command_the_grader_ran)
     g.workdir = xstrdup("/tmp/kept");
     struct buf out = {0};
     report_case_feedback(&out, &g, c);
-    char *line = tool_rerun_line(toy.tools[memcheck].kind, "memcheck",
+    char *line = tool_rerun_line(toy.tools[memcheck].kind, "memcheck", toy.tools[memcheck].scale,
                                  "../runs/frees_what_it_allocates.memcheck", "../build/native/public",
                                  "frees_what_it_allocates");
     ck_assert_msg(strstr(buf_str(&out), "memcheck: the reason\n    the detail\n"), "%s",

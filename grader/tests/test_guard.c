@@ -42,9 +42,10 @@ START_TEST(scan_finds_tool_switches_with_their_line)
                      "void g(void) { __tsan_acquire(0); VALGRIND_DISABLE_ERROR_REPORTING; }\n"
                      "const char *t(void) { return getenv(\"LK_TOOL\"); }\n"
                      "void *h(void) { return __builtin_return_address(0); }\n"
-                     "__attribute__((optimize(\"no-sanitize=thread\"))) void k(void);\n",
+                     "__attribute__((optimize(\"no-sanitize=thread\"))) void k(void);\n"
+                     "int slow(void) { return getenv(\"LK_SLOWDOWN\") || lk_slowdown() > 1; }\n",
                      &out);
-    ck_assert_int_eq(found, 7);
+    ck_assert_int_eq(found, 9);
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:2: `no_sanitize`"));
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:3: `__SANITIZE_THREAD__`"));
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:5: `__tsan_acquire`"));
@@ -52,6 +53,8 @@ START_TEST(scan_finds_tool_switches_with_their_line)
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:6: `LK_TOOL`"));
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:7: `__builtin_return_address`"));
     ck_assert_ptr_nonnull(strstr(out.data, "toy.c:8: `no-sanitize`"));
+    ck_assert_ptr_nonnull(strstr(out.data, "toy.c:9: `LK_SLOWDOWN`"));
+    ck_assert_ptr_nonnull(strstr(out.data, "toy.c:9: `lk_slowdown`"));
     buf_free(&out);
 }
 END_TEST

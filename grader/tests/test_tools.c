@@ -36,20 +36,41 @@ START_TEST(builds_shared_by_tools_use_the_same_flags)
 }
 END_TEST
 
+START_TEST(every_tool_tells_the_test_its_slowdown)
+{
+    // The tests scale their waits by LK_SLOWDOWN, not by the tool's name.
+    for (int i = 0; i < tool_kind_count; i++) {
+        const struct tool_kind *k = &tool_kinds[i];
+        char **env = tool_env(k, k->name, k->scale, "/tmp/x");
+        char *want = xasprintf("LK_SLOWDOWN=%g", k->scale);
+        int found = 0;
+        for (char **p = env; *p; p++)
+            found += strcmp(*p, want) == 0;
+        ck_assert_msg(found == 1 && k->scale >= 1, "%s: no %s", k->name, want);
+        free(want);
+        tool_free_strings(env);
+    }
+    char **env = tool_env(tool_kind_find("memcheck"), "memcheck", 6, "/tmp/x");
+    ck_assert_str_eq(env[1], "LK_SLOWDOWN=6");   // a lab's `scale memcheck 6`
+    tool_free_strings(env);
+}
+END_TEST
+
 START_TEST(rerun_line_is_the_command_the_grader_runs)
 {
     // The hint for --keep holds every option of the real run (the leak kinds).
     const struct tool_kind *k = tool_kind_find("memcheck");
     char **argv = tool_argv(k, "../runs/x", "../build/native/public", "case_one");
-    char *line = tool_rerun_line(k, "memcheck", "../runs/x", "../build/native/public", "case_one");
+    char *line = tool_rerun_line(k, "memcheck", k->scale, "../runs/x", "../build/native/public",
+                                 "case_one");
     for (char **p = argv; *p; p++)
         ck_assert_msg(strstr(line, *p), "'%s' lacks '%s'", line, *p);
     ck_assert_msg(strstr(line, "--errors-for-leak-kinds=definite,indirect"), "%s", line);
-    ck_assert_msg(strncmp(line, "LK_TOOL=memcheck valgrind ", 26) == 0, "%s", line);
+    ck_assert_msg(strncmp(line, "LK_TOOL=memcheck LK_SLOWDOWN=10 valgrind ", 41) == 0, "%s", line);
     ck_assert_msg(strstr(line, "--error-exitcode=97"), "%s", line);
     tool_free_strings(argv);
     free(line);
-    line = tool_rerun_line(tool_kind_find("tsan"), "tsan", "../runs/y", "b", "c");
+    line = tool_rerun_line(tool_kind_find("tsan"), "tsan", 5, "../runs/y", "b", "c");
     ck_assert_msg(strstr(line, "TSAN_OPTIONS='exitcode=66 halt_on_error=0 log_path=../runs/y/tsan"),
                   "%s", line);
     free(line);
@@ -224,7 +245,8 @@ END_TEST
 TCase *tools_tests(void)
 {
     const TTest *const tests[] = {
-        builds_shared_by_tools_use_the_same_flags, rerun_line_is_the_command_the_grader_runs,
+        builds_shared_by_tools_use_the_same_flags, every_tool_tells_the_test_its_slowdown,
+        rerun_line_is_the_command_the_grader_runs,
         valgrind_that_cannot_read_the_binary_is_a_tool_failure,
         missing_sanitizer_runtime_is_a_tool_failure, valgrind_report_is_cut_to_the_students_frames,
         tsan_report_is_cut_and_paths_shortened, asan_overflow_names_the_students_line,

@@ -22,16 +22,12 @@ void test_sleep(double seconds)
         ;
 }
 
+// The tool's slow-down factor from the grader (LK_SLOWDOWN, read by the
+// runner before any test code; 1 by hand).  A submission that changes it can
+// only make its own waits longer or shorter: a pass is never decided by it.
 double test_patience(double seconds)
 {
-    const char *tool = lk_tool();
-    if (strcmp(tool, "memcheck") == 0)
-        return seconds * 10;
-    if (strcmp(tool, "tsan") == 0)
-        return seconds * 5;
-    if (strcmp(tool, "native") != 0)
-        return seconds * 3;
-    return seconds;
+    return seconds * lk_slowdown();
 }
 
 void test_settle(double seconds)

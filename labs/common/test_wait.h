@@ -3,7 +3,7 @@
 // A test waits for what a submission's threads do with a deadline, never
 // forever, and every deadline is scaled by test_patience() for the tool the
 // test runs under (Valgrind and the sanitizers are several times slower than
-// a native run).  Needs the test runner's lk_tool() (labkit_check.h).
+// a native run).  Needs the test runner's lk_slowdown() (labkit_check.h).
 #ifndef TEST_WAIT_H
 #define TEST_WAIT_H
 
@@ -17,7 +17,8 @@ double test_now(void);
 // Sleep for `seconds`, unscaled, whatever signals arrive.
 void test_sleep(double seconds);
 
-// `seconds` scaled for the tool the test runs under.
+// `seconds` times the slow-down factor of the tool the test runs under
+// (LK_SLOWDOWN, set by the grader from its tool table; 1 when run by hand).
 double test_patience(double seconds);
 
 // Sleep for test_patience(seconds): long enough, on a loaded machine, for a
