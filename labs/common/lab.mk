@@ -79,7 +79,7 @@ ifneq ($(filter tsan,$(LAB_TOOLS)),)
 tsan: check-submission | $(BUILD)
 	$(call build_suites,tsan,-fsanitize=thread)
 	$(Q)for b in $(call suite_binaries,tsan); do $(run_cases) LK_TOOL=tsan \
-		TSAN_OPTIONS=exitcode=66 setarch -R $$b $$c; done; done; true
+		LK_SLOWDOWN=5 TSAN_OPTIONS=exitcode=66 setarch -R $$b $$c; done; done; true
 endif
 
 ifneq ($(filter explore,$(LAB_TOOLS)),)
@@ -87,7 +87,7 @@ explore: check-submission | $(BUILD)
 	$(call build_suites,explore,-DLK_EXPLORE)
 	$(Q)for b in $(call suite_binaries,explore); do \
 		for c in $$($$b --list | grep -x -e '$(if $(EXPLORE_CASES),$(call alternatives,$(EXPLORE_CASES)),explore_.*)'); do \
-		LK_TOOL=explore $$b $$c; done; done; true
+		LK_TOOL=explore LK_SLOWDOWN=3 $$b $$c; done; done; true
 endif
 
 clean:

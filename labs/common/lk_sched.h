@@ -63,13 +63,13 @@ struct lk_explore_opts {
 // that one seed (replay); LK_STRATEGY=systematic LK_SCHEDULE=S runs the one
 // systematic schedule S of a report; LK_TRACE_HASH=H (from a report) warns if
 // the replay took another path.  LK_EXPLORE_VERBOSE=1 prints one line per run.
-// LK_RUN_TIMEOUT=S sets the per-run wall-clock limit (default 5 s, times 10
-// under Valgrind and 5 under TSan as LK_TOOL says; 0 for none, in a debugger).
+// LK_RUN_TIMEOUT=S sets the per-run wall-clock limit (default 5 s; 0 for none,
+// in a debugger), which a normal build multiplies by LK_SLOWDOWN.
 //
 // In a normal build (no LK_EXPLORE) it runs the scenario `seeds` times with
 // real threads in forked children (a plain stress test, with a per-run
-// timeout), so the same test compiles either way; under Valgrind or TSan
-// (LK_TOOL=memcheck or tsan) `seeds` / 10 or / 5 times, as lk_scaled() does.
+// timeout), so the same test compiles either way; under a slow tool `seeds`
+// divided by its slow-down factor LK_SLOWDOWN (10 Valgrind, 5 TSan) times.
 int lk_explore(const char *name, void (*scenario)(void *), void *arg,
                const struct lk_explore_opts *opts, char **report);
 

@@ -247,8 +247,8 @@ CK_FORK=no "$S" futex_mutex_counts_exactly >"$OUT/c4" 2>&1 && pass "explore: CK_
 
 echo "== normal build under TSan and Valgrind: quiet on correct code"
 if cc $CFLAGS -fsanitize=thread "$HERE/cases.c" $LIB -pthread -o "$OUT/cases-tsan" 2>"$OUT/tsan-build"; then
-    tsan_run() { TSAN_OPTIONS=exitcode=66 LK_TOOL=tsan "$OUT/cases-tsan" "$@"; }
-    tsan_run futex_mutex 5 both >/dev/null 2>&1 || tsan_run() { TSAN_OPTIONS=exitcode=66 LK_TOOL=tsan setarch -R "$OUT/cases-tsan" "$@"; }
+    tsan_run() { TSAN_OPTIONS=exitcode=66 LK_SLOWDOWN=5 "$OUT/cases-tsan" "$@"; }
+    tsan_run futex_mutex 5 both >/dev/null 2>&1 || tsan_run() { TSAN_OPTIONS=exitcode=66 LK_SLOWDOWN=5 setarch -R "$OUT/cases-tsan" "$@"; }
     for name in cas_spinlock futex_mutex ordered_mutexes tas_lock_2; do
         tsan_run $name 50 both >"$OUT/tsan-$name" 2>&1
         if grep -q "ThreadSanitizer" "$OUT/tsan-$name" || [ "$(field "$OUT/tsan-$name" failed)" != 0 ]; then
@@ -262,7 +262,7 @@ else
 fi
 if command -v valgrind >/dev/null; then
     for name in futex_mutex ordered_mutexes; do
-        LK_TOOL=memcheck valgrind -q --error-exitcode=97 --leak-check=full \
+        LK_SLOWDOWN=10 valgrind -q --error-exitcode=97 --leak-check=full \
             --errors-for-leak-kinds=definite,indirect "$N" $name 20 both >"$OUT/vg-$name" 2>&1
         rc=$?
         if [ $rc = 0 ] && [ "$(field "$OUT/vg-$name" failed)" = 0 ]; then
