@@ -105,10 +105,8 @@ END_TEST
 
 Suite *lk_suite(void)
 {
-    Suite *s = suite_create("actors hidden");
-    lk_set_fixture(test_setup, NULL);
-    LK_ADD(s, runtime_leaves_nothing);
-    LK_ADD(s, slow_crasher_keeps_running);
-    LK_ADD(s, answers_again_after_kill);
-    return s;
+    const TTest *tests[] = {
+        runtime_leaves_nothing, slow_crasher_keeps_running, answers_again_after_kill,
+    };
+    return actor_suite("actors hidden", tests, sizeof tests / sizeof *tests);
 }

@@ -25,6 +25,15 @@ void test_setup(void)
     signal(SIGINT, SIG_DFL);
 }
 
+Suite *actor_suite(const char *name, const TTest *const *tests, size_t count)
+{
+    Suite *s = suite_create(name);
+    lk_set_fixture(test_setup, NULL);
+    for (size_t i = 0; i < count; i++)
+        lk_add(s, tests[i]->name, tests[i]);
+    return s;
+}
+
 // Parse /proc/PID/stat: state, parent and process group.
 static int read_stat(pid_t pid, char *state, pid_t *parent, pid_t *group)
 {

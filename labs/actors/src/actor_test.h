@@ -5,12 +5,18 @@
 #ifndef ACTOR_TEST_H
 #define ACTOR_TEST_H
 
+#include <check.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "test_wait.h"
 
 // The test's process, before the body: default signal dispositions.
 void test_setup(void);
+
+// A suite of this lab: each of the `count` tests under its own name, with
+// test_setup as its fixture.
+Suite *actor_suite(const char *name, const TTest *const *tests, size_t count);
 
 // labs/common/test_wait in the milliseconds this lab's tests count in: a
 // monotonic clock, `ms` scaled for the tool the test runs under (Valgrind

@@ -341,15 +341,9 @@ END_TEST
 
 Suite *lk_suite(void)
 {
-    Suite *s = suite_create("actors");
-    lk_set_fixture(test_setup, NULL);
-    LK_ADD(s, spawn_send_receive);
-    LK_ADD(s, framing_one_byte_messages);
-    LK_ADD(s, framing_one_mib_messages);
-    LK_ADD(s, receive_times_out);
-    LK_ADD(s, down_reasons);
-    LK_ADD(s, kill_mid_message);
-    LK_ADD(s, monitor_after_death);
-    LK_ADD(s, send_to_ended_child);
-    return s;
+    const TTest *tests[] = {
+        spawn_send_receive, framing_one_byte_messages, framing_one_mib_messages, receive_times_out,
+        down_reasons, kill_mid_message, monitor_after_death, send_to_ended_child,
+    };
+    return actor_suite("actors", tests, sizeof tests / sizeof *tests);
 }

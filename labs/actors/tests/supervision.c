@@ -317,15 +317,10 @@ END_TEST
 
 Suite *lk_suite(void)
 {
-    Suite *s = suite_create("actors supervision");
-    lk_set_fixture(test_setup, NULL);
-    LK_ADD(s, one_for_one_restart);
-    LK_ADD(s, restart_limit_gives_up);
-    LK_ADD(s, shutdown_reaps_and_closes);
-    LK_ADD(s, shutdown_kills_grandchildren);
-    LK_ADD(s, service_adds_and_gets);
-    LK_ADD(s, malformed_request_crashes_worker);
-    LK_ADD(s, exactly_once_under_chaos);
-    LK_ADD(s, stopped_worker_is_replaced);
-    return s;
+    const TTest *tests[] = {
+        one_for_one_restart, restart_limit_gives_up, shutdown_reaps_and_closes,
+        shutdown_kills_grandchildren, service_adds_and_gets, malformed_request_crashes_worker,
+        exactly_once_under_chaos, stopped_worker_is_replaced,
+    };
+    return actor_suite("actors supervision", tests, sizeof tests / sizeof *tests);
 }
