@@ -434,7 +434,7 @@ static int build_all(const struct manifest *m, const struct build_env *env, cons
             break;
         }
         if (rc != BUILD_OK && t == TOOL_NATIVE) {
-            g->problem = xasprintf("Your code does not compile, so no test could run:\n%s",
+            g->problem = xasprintf("Your code does not build, so no test could run:\n%s",
                                    buf_str(&errors));
             break;
         }
