@@ -1,27 +1,40 @@
-// A line-based chat server on the loop: non-blocking sockets, an output queue per client.
+// A line-based chat server on the loop: non-blocking sockets, output coalesced once per round.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chat.h"
 
+// What one recv may take: several lines at once, and a whole line after
+// the partial one a client left behind.  A queue starts at QUEUE_MIN bytes
+// and goes out before the round ends once QUEUE_FLUSH bytes wait (as a full
+// stdio buffer does): a round of many lines holds little per client.
+enum { READ_MAX = 4 * CHAT_LINE_MAX, QUEUE_MIN = 64, QUEUE_FLUSH = 512 };
+
+// A client holds no buffer while it has nothing pending: its nickname is
+// allocated to its length, a partial input line only while one waits for
+// its end, the output queue only while bytes wait to be sent.
 struct client {
     struct chat *chat;
-    struct client *prev, *next;
+    struct client *prev, *next; // every client, for broadcasts
+    struct client *next_dirty;  // in chat->dirty: bytes queued since the last flush
+    char *nick;                 // NULL until named
+    char *in;                   // a line's start not yet ended by '\n', or NULL
+    char *out;                  // bytes not yet sent: out[out_off .. out_len), or NULL
+    uint32_t out_off, out_len, out_cap;
+    uint16_t in_len;
+    uint8_t doomed;  // to be dropped once the current callback's work is done
+    uint8_t dirty;   // on the dirty list
+    uint8_t writing; // registered for LOOP_WRITE too (the socket is full)
     int fd;
-    int named;
-    int doomed; // to be dropped once the current callback's work is done
-    int writing; // registered for LOOP_WRITE too (the queue is not empty)
     long idle_timer;
-    char nick[CHAT_LINE_MAX];
-    char in[CHAT_LINE_MAX]; // bytes read, not yet a whole line
-    size_t in_used;
-    char *out; // bytes not yet sent: out[out_off .. out_len)
-    size_t out_off, out_len, out_cap;
+    long long heard_ns; // when the last byte came in
 };
 
 struct chat {
@@ -29,9 +42,28 @@ struct chat {
     int listen_fd;
     long idle_ms;
     struct client *clients;
+    struct client *dirty; // clients whose queue grew in this round
+    long flush_timer;     // the 0 ms timer that flushes them, or 0
+    int doomed;           // clients marked doomed, not yet dropped
 };
 
 static void on_client(loop_t *loop, int fd, int events, void *arg);
+static void on_idle(loop_t *loop, long id, void *arg);
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void doom(struct client *c)
+{
+    if (!c->doomed) {
+        c->doomed = 1;
+        c->chat->doomed++;
+    }
+}
 
 static void unlink_client(struct client *c)
 {
@@ -45,13 +77,22 @@ static void unlink_client(struct client *c)
         chat->clients = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    for (struct client **p = &chat->dirty; c->dirty && *p; p = &(*p)->next_dirty)
+        if (*p == c) {
+            *p = c->next_dirty;
+            break;
+        }
+    if (c->doomed)
+        chat->doomed--;
+    free(c->nick);
+    free(c->in);
     free(c->out);
     free(c);
 }
 
-// Send what the queue holds, as much as the socket takes now; ask for
-// LOOP_WRITE only while something is left.  Never waits.
-static void flush(struct client *c)
+// Send what the queue holds, as much as the socket takes now; free the
+// queue once empty; ask for LOOP_WRITE only while bytes are left.  Never waits.
+static void send_queue(struct client *c)
 {
     while (c->out_off < c->out_len) {
         ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
@@ -59,58 +100,104 @@ static void flush(struct client *c)
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK)
-                c->doomed = 1; // reset by the peer: dropped like end of file
+                doom(c); // reset by the peer: dropped like end of file
             break;
         }
-        c->out_off += (size_t)n;
+        c->out_off += (uint32_t)n;
     }
-    if (c->out_off == c->out_len)
-        c->out_off = c->out_len = 0;
+    if (c->out_off == c->out_len) {
+        free(c->out);
+        c->out = NULL;
+        c->out_off = c->out_len = c->out_cap = 0;
+    }
     // Change the registration only when the interest changes: an
     // epoll_ctl per line sent would cost a system call per client and line.
-    int writing = c->out_len > 0;
+    uint8_t writing = c->out_len > 0;
     if (writing != c->writing) {
         c->writing = writing;
         loop_add_fd(c->chat->loop, c->fd, LOOP_READ | (writing ? LOOP_WRITE : 0), on_client, c);
     }
 }
 
-// Queue bytes for a client; past CHAT_QUEUE_MAX it is doomed instead.
+// Send the queue of every client that got bytes in this round: one send
+// per client however many lines the round broadcast.
+static void flush_dirty(struct chat *chat)
+{
+    while (chat->dirty) {
+        struct client *c = chat->dirty;
+        chat->dirty = c->next_dirty;
+        c->dirty = 0;
+        send_queue(c);
+    }
+}
+
+static void reap(struct chat *chat);
+
+// The round's last step: all descriptors of the round are dispatched
+// before a due timer runs, so a 0 ms timer flushes after all of them.
+static void on_flush(loop_t *loop, long id, void *arg)
+{
+    (void)loop, (void)id;
+    struct chat *chat = arg;
+    chat->flush_timer = 0;
+    flush_dirty(chat);
+    reap(chat);
+}
+
+// Queue bytes for a client, to be sent when the round ends; past
+// CHAT_QUEUE_MAX it is doomed instead.
 static void enqueue(struct client *c, const char *data, size_t len)
 {
     if (c->doomed)
         return;
     size_t pending = c->out_len - c->out_off;
+    if (pending > 0 && pending + len > QUEUE_FLUSH && !c->writing) {
+        send_queue(c);
+        pending = c->out_len - c->out_off;
+    }
     if (pending + len > CHAT_QUEUE_MAX) {
-        c->doomed = 1;
+        doom(c);
         return;
     }
-    if (c->out_off > 0) { // slide the unsent bytes to the front
+    if (c->out_len + len > c->out_cap && c->out_off > 0) { // slide unsent bytes to the front
         memmove(c->out, c->out + c->out_off, pending);
         c->out_off = 0;
-        c->out_len = pending;
+        c->out_len = (uint32_t)pending;
     }
     if (c->out_len + len > c->out_cap) {
-        size_t cap = c->out_cap ? c->out_cap : 1024;
+        size_t cap = c->out_cap ? c->out_cap : QUEUE_MIN;
         while (cap < c->out_len + len)
             cap *= 2;
         char *out = realloc(c->out, cap);
         if (!out) {
-            c->doomed = 1;
+            doom(c);
             return;
         }
         c->out = out;
-        c->out_cap = cap;
+        c->out_cap = (uint32_t)cap;
     }
     memcpy(c->out + c->out_len, data, len);
-    c->out_len += len;
-    flush(c);
+    c->out_len += (uint32_t)len;
+    // A client waiting for LOOP_WRITE is flushed when its socket has room.
+    if (c->dirty || c->writing)
+        return;
+    struct chat *chat = c->chat;
+    c->dirty = 1;
+    c->next_dirty = chat->dirty;
+    chat->dirty = c;
+    if (!chat->flush_timer) {
+        chat->flush_timer = loop_add_timer(chat->loop, 0, 0, on_flush, chat);
+        if (chat->flush_timer < 0) { // out of memory: send at once instead
+            chat->flush_timer = 0;
+            flush_dirty(chat);
+        }
+    }
 }
 
 static void broadcast(struct chat *chat, struct client *from, const char *msg, size_t len)
 {
     for (struct client *c = chat->clients; c; c = c->next)
-        if (c != from && c->named)
+        if (c != from && c->nick)
             enqueue(c, msg, len);
 }
 
@@ -126,41 +213,48 @@ static void announce(struct chat *chat, struct client *c, const char *what)
 // of every callback, never inside a broadcast, so no list walk is disturbed.
 static void reap(struct chat *chat)
 {
-    for (;;) {
+    while (chat->doomed > 0) {
         struct client *c = chat->clients;
         while (c && !c->doomed)
             c = c->next;
         if (!c)
             return;
-        if (c->named) {
-            c->named = 0;
+        if (c->nick)
             announce(chat, c, "left");
-        }
         unlink_client(c);
     }
 }
 
+// The idle timer is not restarted on every read (cancelling searches the
+// heap): when it fires, a client heard from since is given the time left.
 static void on_idle(loop_t *loop, long id, void *arg)
 {
-    (void)loop, (void)id;
+    (void)id;
     struct client *c = arg;
+    long long left = c->heard_ns + c->chat->idle_ms * 1000000LL - now_ns();
     c->idle_timer = 0;
-    c->doomed = 1;
+    if (left > 0)
+        c->idle_timer = loop_add_timer(loop, (long)((left + 999999) / 1000000), 0, on_idle, c);
+    if (c->idle_timer <= 0)
+        doom(c);
     reap(c->chat);
 }
 
 // One complete line (without its '\n') from client c.
-static void handle_line(struct chat *chat, struct client *c, char *line, size_t len)
+static void handle_line(struct chat *chat, struct client *c, const char *line, size_t len)
 {
     if (len > 0 && line[len - 1] == '\r')
         len--;
-    if (!c->named) {
+    if (!c->nick) {
+        if (!(c->nick = malloc(len + 1))) {
+            doom(c);
+            return;
+        }
         memcpy(c->nick, line, len);
         c->nick[len] = '\0';
-        c->named = 1;
         announce(chat, c, "joined");
     } else if (len == 5 && memcmp(line, "/quit", 5) == 0) {
-        c->doomed = 1;
+        doom(c);
     } else {
         char msg[2 * CHAT_LINE_MAX + 8];
         int head = snprintf(msg, sizeof msg, "%s: ", c->nick);
@@ -170,31 +264,55 @@ static void handle_line(struct chat *chat, struct client *c, char *line, size_t 
     }
 }
 
+// Keep the bytes after the last whole line until the next read.
+static void keep_partial(struct client *c, const char *rest, size_t len)
+{
+    if (len == 0) {
+        free(c->in);
+        c->in = NULL;
+    } else {
+        char *in = realloc(c->in, len);
+        if (!in) {
+            doom(c);
+            return;
+        }
+        memcpy(in, rest, len);
+        c->in = in;
+    }
+    c->in_len = (uint16_t)len;
+}
+
 static void read_client(struct chat *chat, struct client *c)
 {
-    ssize_t n = recv(c->fd, c->in + c->in_used, sizeof c->in - c->in_used, 0);
+    char buf[READ_MAX];
+    size_t used = c->in_len;
+    if (used > 0)
+        memcpy(buf, c->in, used); // the partial line comes first
+    ssize_t n = recv(c->fd, buf + used, sizeof buf - used, 0);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-        c->doomed = 1; // end of file or reset
+        doom(c); // end of file or reset
         return;
     }
     if (n < 0)
         return;
-    c->in_used += (size_t)n;
-    // Any byte counts as activity: the idle timer starts again.
-    loop_cancel_timer(chat->loop, c->idle_timer);
-    c->idle_timer = loop_add_timer(chat->loop, chat->idle_ms, 0, on_idle, c);
+    used += (size_t)n;
+    c->heard_ns = now_ns(); // any byte counts as activity (on_idle reads it)
     // Every whole line in the buffer, then keep the partial rest.
     size_t start = 0;
-    char *nl;
-    while (!c->doomed && (nl = memchr(c->in + start, '\n', c->in_used - start))) {
-        size_t len = (size_t)(nl - (c->in + start));
-        handle_line(chat, c, c->in + start, len);
+    while (!c->doomed) {
+        char *nl = memchr(buf + start, '\n', used - start);
+        size_t len = nl ? (size_t)(nl - (buf + start)) : used - start;
+        if (len >= CHAT_LINE_MAX) {
+            doom(c); // a line longer than CHAT_LINE_MAX, its '\n' included
+            return;
+        }
+        if (!nl)
+            break;
+        handle_line(chat, c, buf + start, len);
         start += len + 1;
     }
-    memmove(c->in, c->in + start, c->in_used - start);
-    c->in_used -= start;
-    if (c->in_used == sizeof c->in)
-        c->doomed = 1; // a line longer than CHAT_LINE_MAX
+    if (!c->doomed)
+        keep_partial(c, buf + start, used - start);
 }
 
 static void on_client(loop_t *loop, int fd, int events, void *arg)
@@ -203,7 +321,7 @@ static void on_client(loop_t *loop, int fd, int events, void *arg)
     struct client *c = arg;
     struct chat *chat = c->chat;
     if (events & LOOP_WRITE)
-        flush(c);
+        send_queue(c);
     if ((events & LOOP_READ) && !c->doomed)
         read_client(chat, c);
     reap(chat); // may free c
@@ -225,6 +343,7 @@ static void on_accept(loop_t *loop, int fd, int events, void *arg)
         }
         c->chat = chat;
         c->fd = cfd;
+        c->heard_ns = now_ns();
         c->idle_timer = loop_add_timer(loop, chat->idle_ms, 0, on_idle, c);
         c->next = chat->clients;
         if (c->next)
@@ -252,6 +371,7 @@ void chat_free(chat_t *chat)
         return;
     while (chat->clients)
         unlink_client(chat->clients);
+    loop_cancel_timer(chat->loop, chat->flush_timer);
     loop_remove_fd(chat->loop, chat->listen_fd);
     free(chat);
 }
