@@ -12,43 +12,57 @@
 #include "chat.h"
 
 // What one recv may take: several lines at once, and a whole line after
-// the partial one a client left behind.  A queue starts at QUEUE_MIN bytes
-// and goes out before the round ends once QUEUE_FLUSH bytes wait (as a full
-// stdio buffer does): a round of many lines holds little per client.
-enum { READ_MAX = 4 * CHAT_LINE_MAX, QUEUE_MIN = 64, QUEUE_FLUSH = 512 };
+// the partial one a client left behind.
+enum { READ_MAX = 4 * CHAT_LINE_MAX, QUEUE_MIN = 64, LOG_MIN = 1024 };
 
 // A client holds no buffer while it has nothing pending: its nickname is
 // allocated to its length, a partial input line only while one waits for
-// its end, the output queue only while bytes wait to be sent.
+// its end, an output queue only while its socket is full.
 struct client {
     struct chat *chat;
-    struct client *prev, *next; // every client, for broadcasts
-    struct client *next_dirty;  // in chat->dirty: bytes queued since the last flush
+    struct client *prev, *next; // every client, for the flush
     char *nick;                 // NULL until named
     char *in;                   // a line's start not yet ended by '\n', or NULL
-    char *out;                  // bytes not yet sent: out[out_off .. out_len), or NULL
+    char *out;                  // bytes the socket did not take: out[out_off .. out_len)
     uint32_t out_off, out_len, out_cap;
+    uint32_t id;
+    uint32_t named_round, first_msg; // named in that round, before its message first_msg
+    uint32_t spoke_round;            // the last round it broadcast in
     uint16_t in_len;
     uint8_t doomed;  // to be dropped once the current callback's work is done
-    uint8_t dirty;   // on the dirty list
-    uint8_t writing; // registered for LOOP_WRITE too (the socket is full)
+    uint8_t writing; // registered for LOOP_WRITE too (its queue is not empty)
     int fd;
     long idle_timer;
     long long heard_ns; // when the last byte came in
 };
 
+// One broadcast of the round: it ends at log[end], and all named clients
+// but its sender get it.
+struct msg {
+    uint32_t end, from;
+};
+
+// A round's broadcasts are written once, to the round's log, and sent to
+// every client when the round ends: one send per client however many lines
+// the round read, and no copy per client unless its socket is full.
 struct chat {
     loop_t *loop;
     int listen_fd;
     long idle_ms;
     struct client *clients;
-    struct client *dirty; // clients whose queue grew in this round
-    long flush_timer;     // the 0 ms timer that flushes them, or 0
-    int doomed;           // clients marked doomed, not yet dropped
+    char *log;
+    uint32_t log_len, log_cap;
+    struct msg *msgs;
+    uint32_t msg_count, msg_cap;
+    uint32_t round;     // rounds flushed so far
+    uint32_t next_id;
+    long flush_timer;   // the 0 ms timer that ends the round, or 0
+    int doomed;         // clients marked doomed, not yet dropped
 };
 
 static void on_client(loop_t *loop, int fd, int events, void *arg);
 static void on_idle(loop_t *loop, long id, void *arg);
+static void reap(struct chat *chat);
 
 static long long now_ns(void)
 {
@@ -77,11 +91,6 @@ static void unlink_client(struct client *c)
         chat->clients = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    for (struct client **p = &chat->dirty; c->dirty && *p; p = &(*p)->next_dirty)
-        if (*p == c) {
-            *p = c->next_dirty;
-            break;
-        }
     if (c->doomed)
         chat->doomed--;
     free(c->nick);
@@ -90,8 +99,19 @@ static void unlink_client(struct client *c)
     free(c);
 }
 
+// Ask for LOOP_WRITE only while the queue holds bytes.  Only when the
+// interest changes: an epoll_ctl per send would double the system calls.
+static void set_interest(struct client *c)
+{
+    uint8_t writing = c->out_len > 0;
+    if (writing != c->writing) {
+        c->writing = writing;
+        loop_add_fd(c->chat->loop, c->fd, LOOP_READ | (writing ? LOOP_WRITE : 0), on_client, c);
+    }
+}
+
 // Send what the queue holds, as much as the socket takes now; free the
-// queue once empty; ask for LOOP_WRITE only while bytes are left.  Never waits.
+// queue once empty.  Never waits.
 static void send_queue(struct client *c)
 {
     while (c->out_off < c->out_len) {
@@ -110,51 +130,14 @@ static void send_queue(struct client *c)
         c->out = NULL;
         c->out_off = c->out_len = c->out_cap = 0;
     }
-    // Change the registration only when the interest changes: an
-    // epoll_ctl per line sent would cost a system call per client and line.
-    uint8_t writing = c->out_len > 0;
-    if (writing != c->writing) {
-        c->writing = writing;
-        loop_add_fd(c->chat->loop, c->fd, LOOP_READ | (writing ? LOOP_WRITE : 0), on_client, c);
-    }
+    set_interest(c);
 }
 
-// Send the queue of every client that got bytes in this round: one send
-// per client however many lines the round broadcast.
-static void flush_dirty(struct chat *chat)
-{
-    while (chat->dirty) {
-        struct client *c = chat->dirty;
-        chat->dirty = c->next_dirty;
-        c->dirty = 0;
-        send_queue(c);
-    }
-}
-
-static void reap(struct chat *chat);
-
-// The round's last step: all descriptors of the round are dispatched
-// before a due timer runs, so a 0 ms timer flushes after all of them.
-static void on_flush(loop_t *loop, long id, void *arg)
-{
-    (void)loop, (void)id;
-    struct chat *chat = arg;
-    chat->flush_timer = 0;
-    flush_dirty(chat);
-    reap(chat);
-}
-
-// Queue bytes for a client, to be sent when the round ends; past
-// CHAT_QUEUE_MAX it is doomed instead.
+// Keep bytes the socket did not take; past CHAT_QUEUE_MAX the client is
+// doomed instead.
 static void enqueue(struct client *c, const char *data, size_t len)
 {
-    if (c->doomed)
-        return;
     size_t pending = c->out_len - c->out_off;
-    if (pending > 0 && pending + len > QUEUE_FLUSH && !c->writing) {
-        send_queue(c);
-        pending = c->out_len - c->out_off;
-    }
     if (pending + len > CHAT_QUEUE_MAX) {
         doom(c);
         return;
@@ -178,27 +161,109 @@ static void enqueue(struct client *c, const char *data, size_t len)
     }
     memcpy(c->out + c->out_len, data, len);
     c->out_len += (uint32_t)len;
-    // A client waiting for LOOP_WRITE is flushed when its socket has room.
-    if (c->dirty || c->writing)
+}
+
+// Bytes for client c, after whatever its queue holds: straight from the
+// log while the queue is empty, and only the rest is copied.
+static void deliver(struct client *c, const char *data, size_t len)
+{
+    while (c->out_len == 0 && len > 0 && !c->doomed) {
+        ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                doom(c);
+            break;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    if (len > 0 && !c->doomed)
+        enqueue(c, data, len);
+}
+
+// Client c's share of the round: every message from first on, but its own.
+static void deliver_round(struct chat *chat, struct client *c, uint32_t first)
+{
+    uint32_t i = first;
+    while (i < chat->msg_count && !c->doomed) {
+        while (i < chat->msg_count && chat->msgs[i].from == c->id)
+            i++;
+        uint32_t j = i;
+        while (j < chat->msg_count && chat->msgs[j].from != c->id)
+            j++;
+        if (j > i) {
+            uint32_t start = i > 0 ? chat->msgs[i - 1].end : 0;
+            deliver(c, chat->log + start, chat->msgs[j - 1].end - start);
+        }
+        i = j;
+    }
+}
+
+// The round's last step: all descriptors of the round are dispatched
+// before a due timer runs, so a 0 ms timer sends after all of them.
+static void flush_round(struct chat *chat)
+{
+    for (struct client *c = chat->clients; c; c = c->next) {
+        if (!c->nick || c->doomed)
+            continue;
+        uint32_t first = c->named_round == chat->round ? c->first_msg : 0;
+        if (first == 0 && c->spoke_round != chat->round)
+            deliver(c, chat->log, chat->log_len); // the whole log: the common case
+        else
+            deliver_round(chat, c, first);
+        set_interest(c);
+    }
+    chat->log_len = chat->msg_count = 0;
+    chat->round++;
+}
+
+static void on_flush(loop_t *loop, long id, void *arg)
+{
+    (void)loop, (void)id;
+    struct chat *chat = arg;
+    chat->flush_timer = 0;
+    flush_round(chat);
+    reap(chat); // a "left" notice starts the next round
+}
+
+// Grow an array to hold `need` items of `size` bytes; 0, or -1 if out of memory.
+static int reserve(void **items, uint32_t *cap, size_t need, size_t size, size_t min)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : min;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*items, n * size);
+    if (!p)
+        return -1;
+    *items = p;
+    *cap = (uint32_t)n;
+    return 0;
+}
+
+// Add a message to the round, for every named client but `from`.
+static void broadcast(struct chat *chat, struct client *from, const char *msg, size_t len)
+{
+    if (reserve((void **)&chat->log, &chat->log_cap, chat->log_len + len, 1, LOG_MIN) < 0 ||
+        reserve((void **)&chat->msgs, &chat->msg_cap, chat->msg_count + 1, sizeof *chat->msgs,
+                16) < 0) {
+        doom(from); // out of memory: its line cannot go out
         return;
-    struct chat *chat = c->chat;
-    c->dirty = 1;
-    c->next_dirty = chat->dirty;
-    chat->dirty = c;
+    }
+    memcpy(chat->log + chat->log_len, msg, len);
+    chat->log_len += (uint32_t)len;
+    chat->msgs[chat->msg_count++] = (struct msg){.end = chat->log_len, .from = from->id};
+    from->spoke_round = chat->round;
     if (!chat->flush_timer) {
         chat->flush_timer = loop_add_timer(chat->loop, 0, 0, on_flush, chat);
         if (chat->flush_timer < 0) { // out of memory: send at once instead
             chat->flush_timer = 0;
-            flush_dirty(chat);
+            flush_round(chat);
         }
     }
-}
-
-static void broadcast(struct chat *chat, struct client *from, const char *msg, size_t len)
-{
-    for (struct client *c = chat->clients; c; c = c->next)
-        if (c != from && c->nick)
-            enqueue(c, msg, len);
 }
 
 static void announce(struct chat *chat, struct client *c, const char *what)
@@ -252,6 +317,8 @@ static void handle_line(struct chat *chat, struct client *c, const char *line, s
         }
         memcpy(c->nick, line, len);
         c->nick[len] = '\0';
+        c->named_round = chat->round;
+        c->first_msg = chat->msg_count; // it hears of nothing said before
         announce(chat, c, "joined");
     } else if (len == 5 && memcmp(line, "/quit", 5) == 0) {
         doom(c);
@@ -343,6 +410,7 @@ static void on_accept(loop_t *loop, int fd, int events, void *arg)
         }
         c->chat = chat;
         c->fd = cfd;
+        c->id = ++chat->next_id;
         c->heard_ns = now_ns();
         c->idle_timer = loop_add_timer(loop, chat->idle_ms, 0, on_idle, c);
         c->next = chat->clients;
@@ -357,7 +425,7 @@ chat_t *chat_new(loop_t *loop, int listen_fd, long idle_ms)
     struct chat *chat = calloc(1, sizeof *chat);
     if (!chat)
         return NULL;
-    *chat = (struct chat){.loop = loop, .listen_fd = listen_fd, .idle_ms = idle_ms};
+    *chat = (struct chat){.loop = loop, .listen_fd = listen_fd, .idle_ms = idle_ms, .round = 1};
     if (loop_add_fd(loop, listen_fd, LOOP_READ, on_accept, chat) < 0) {
         free(chat);
         return NULL;
@@ -373,5 +441,7 @@ void chat_free(chat_t *chat)
         unlink_client(chat->clients);
     loop_cancel_timer(chat->loop, chat->flush_timer);
     loop_remove_fd(chat->loop, chat->listen_fd);
+    free(chat->log);
+    free(chat->msgs);
     free(chat);
 }
