@@ -20,7 +20,7 @@ enum { READ_MAX = 4 * CHAT_LINE_MAX, QUEUE_MIN = 64, LOG_MIN = 1024 };
 // its end, an output queue only while its socket is full.
 struct client {
     struct chat *chat;
-    struct client *prev, *next; // every client, for the flush
+    struct client *prev, *next; // every client, for the end of a round
     char *nick;                 // NULL until named
     char *in;                   // a line's start not yet ended by '\n', or NULL
     char *out;                  // bytes the socket did not take: out[out_off .. out_len)
@@ -228,28 +228,31 @@ static void on_flush(loop_t *loop, long id, void *arg)
     reap(chat); // a "left" notice starts the next round
 }
 
-// Grow an array to hold `need` items of `size` bytes; 0, or -1 if out of memory.
-static int reserve(void **items, uint32_t *cap, size_t need, size_t size, size_t min)
+// An array of `size`-byte items grown to hold `need` (doubling *cap, from
+// `min`); the same array, or NULL if out of memory (the old one stays).
+static void *reserve(void *items, uint32_t *cap, size_t need, size_t size, size_t min)
 {
     if (need <= *cap)
-        return 0;
+        return items;
     size_t n = *cap ? *cap : min;
     while (n < need)
         n *= 2;
-    void *p = realloc(*items, n * size);
-    if (!p)
-        return -1;
-    *items = p;
-    *cap = (uint32_t)n;
-    return 0;
+    void *p = realloc(items, n * size);
+    if (p)
+        *cap = (uint32_t)n;
+    return p;
 }
 
 // Add a message to the round, for every named client but `from`.
 static void broadcast(struct chat *chat, struct client *from, const char *msg, size_t len)
 {
-    if (reserve((void **)&chat->log, &chat->log_cap, chat->log_len + len, 1, LOG_MIN) < 0 ||
-        reserve((void **)&chat->msgs, &chat->msg_cap, chat->msg_count + 1, sizeof *chat->msgs,
-                16) < 0) {
+    char *log = reserve(chat->log, &chat->log_cap, chat->log_len + len, 1, LOG_MIN);
+    if (log)
+        chat->log = log;
+    struct msg *msgs = reserve(chat->msgs, &chat->msg_cap, chat->msg_count + 1, sizeof *msgs, 16);
+    if (msgs)
+        chat->msgs = msgs;
+    if (!log || !msgs) {
         doom(from); // out of memory: its line cannot go out
         return;
     }
