@@ -276,9 +276,9 @@ static void announce(struct chat *chat, struct client *c, const char *what)
     broadcast(chat, c, msg, (size_t)n);
 }
 
-// Drop every doomed client.  A drop sends "left" to the others, which may
-// doom another client (its queue full), hence the loop.  Called at the end
-// of every callback, never inside a broadcast, so no list walk is disturbed.
+// Drop every doomed client; the others hear "left" when the round ends.
+// Called at the end of every callback, never during the end of a round's
+// walk over the clients, so no list walk is disturbed.
 static void reap(struct chat *chat)
 {
     while (chat->doomed > 0) {

@@ -9,8 +9,15 @@
 // and the server's processor time per line, read from its CPU clock, which
 // a busy machine does not inflate).  Memory: the server's resident size
 // once all have joined, less its size before the first client, per client.
+// The benchmark's own processor time per line says how close the rates
+// come to what this one process can play.
 //
-//   make -C labs/eventloop bench [SUBMISSION=dir]
+// Both servers' sockets have TCP_NODELAY (the accepted sockets inherit it
+// from the listening one), as the clients' have: with Nagle's algorithm a
+// short line waits for the acknowledgement of the one before, which the
+// other end delays by up to 40 ms, and the rates measured those timers.
+//
+//   make -C labs/eventloop bench [SUBMISSION=dir] [RUNS=n]
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
