@@ -9,13 +9,21 @@
 // and the server's processor time per line, read from its CPU clock, which
 // a busy machine does not inflate).  Memory: the server's resident size
 // once all have joined, less its size before the first client, per client.
+// The benchmark's own processor time per line says how close the rates
+// come to what this one process can play.
 //
-//   make -C labs/eventloop bench [SUBMISSION=dir]
+// Both servers' sockets have TCP_NODELAY (the accepted sockets inherit it
+// from the listening one), as the clients' have: with Nagle's algorithm a
+// short line waits for the acknowledgement of the one before, which the
+// other end delays by up to 40 ms, and the rates measured those timers.
+//
+//   make -C labs/eventloop bench [SUBMISSION=dir] [RUNS=n]
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +37,12 @@
 #include "chat.h"
 #include "thread_chat.h"
 
-enum { WINDOW = 16, DELIVERIES = 300000 };
+enum { WINDOW = 16, DELIVERIES = 300000, STALL_S = 10 };
 enum server_kind { SERVER_LOOP, SERVER_THREADS, SERVER_KINDS };
 static const char *kind_name[SERVER_KINDS] = {"event loop", "thread/client"};
 
 struct figures {
-    double joins_per_s, lines_per_s, cpu_us_per_line, rss_kib_per_client;
+    double joins_per_s, lines_per_s, cpu_us_per_line, rss_kib_per_client, bench_us_per_line;
 };
 
 static double now(void)
@@ -56,7 +64,9 @@ static pid_t server_start(enum server_kind kind, int *port)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | (kind == SERVER_LOOP ? SOCK_NONBLOCK : 0), 0);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof addr;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, len) != 0 || listen(fd, 4096) != 0 ||
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&addr, len) != 0 || listen(fd, 4096) != 0 ||
         getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
         die("chat_bench: listen");
     *port = ntohs(addr.sin_port);
@@ -106,22 +116,26 @@ struct crowd {
     long lines; // '\n' received by all clients together
 };
 
-// Read whatever has arrived; count lines.  Waits up to timeout_ms for some.
-static void crowd_read(struct crowd *c, int timeout_ms)
+// Read whatever has arrived; count lines.  Waits for some, up to STALL_S
+// (then the server is stuck: a failure, not a figure).  One read per ready
+// client and no second read to see EAGAIN: epoll reports the rest again.
+static void crowd_read(struct crowd *c, int wait)
 {
     struct epoll_event ready[256];
-    char buf[65536];
-    int k = epoll_wait(c->epfd, ready, 256, timeout_ms);
+    static char buf[1 << 16];
+    int k = epoll_wait(c->epfd, ready, 256, wait ? STALL_S * 1000 : 0);
+    if (k == 0 && wait) {
+        fprintf(stderr, "chat_bench: nothing arrived for %d s\n", STALL_S);
+        exit(1);
+    }
     for (int e = 0; e < k; e++) {
-        int fd = c->fds[ready[e].data.u32];
-        ssize_t n;
-        while ((n = read(fd, buf, sizeof buf)) > 0)
-            for (ssize_t i = 0; i < n; i++)
-                c->lines += buf[i] == '\n';
+        ssize_t n = read(c->fds[ready[e].data.u32], buf, sizeof buf);
         if (n == 0) {
             fprintf(stderr, "chat_bench: the server closed a client's connection\n");
             exit(1);
         }
+        for (char *p = buf, *end = buf + (n > 0 ? n : 0); (p = memchr(p, '\n', (size_t)(end - p))); p++)
+            c->lines++;
     }
 }
 
@@ -133,6 +147,8 @@ static void crowd_join(struct crowd *c, int port)
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
             die("chat_bench: connect");
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         fcntl(fd, F_SETFL, O_NONBLOCK);
         struct epoll_event e = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
         epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &e);
@@ -144,7 +160,7 @@ static void crowd_join(struct crowd *c, int port)
         crowd_read(c, 0);
     }
     while (c->lines < (long)c->n * (c->n - 1) / 2)
-        crowd_read(c, 100);
+        crowd_read(c, 1);
 }
 
 // Send `count` lines in turns, at most WINDOW not yet delivered everywhere.
@@ -158,7 +174,7 @@ static void crowd_talk(struct crowd *c, long count)
                 break; // its buffer is full: try again after reading
             sent++;
         }
-        crowd_read(c, 100);
+        crowd_read(c, 1);
     }
 }
 
@@ -176,11 +192,11 @@ static struct figures measure(enum server_kind kind, int n)
     double t1 = now();
     long rss1 = rss_kib(pid);
     long lines = DELIVERIES / (n - 1);
-    double cpu0 = cpu_of(pid);
+    double cpu0 = cpu_of(pid), self0 = cpu_of(0);
     double t2 = now();
     crowd_talk(&c, lines);
     double t3 = now();
-    double cpu1 = cpu_of(pid);
+    double cpu1 = cpu_of(pid), self1 = cpu_of(0);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     for (int i = 0; i < n; i++)
@@ -192,30 +208,84 @@ static struct figures measure(enum server_kind kind, int n)
         .lines_per_s = (double)lines / (t3 - t2),
         .cpu_us_per_line = (cpu1 - cpu0) * 1e6 / (double)lines,
         .rss_kib_per_client = (double)(rss1 - rss0) / n,
+        .bench_us_per_line = (self1 - self0) * 1e6 / (double)lines,
     };
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+enum { SIZES = 3, GAINS = 4, RUNS_MAX = 20 };
+static const int sizes[SIZES] = {10, 100, 1000};
+static const char *gain_name[GAINS] = {"joins/s", "lines/s", "CPU/line", "RSS/client"};
+
+// The loop's gains of one size and run: the thread server's figure over the
+// loop's, or the other way round, so that more is better.
+static void gains_of(const struct figures f[SERVER_KINDS], double g[GAINS])
+{
+    g[0] = f[0].joins_per_s / f[1].joins_per_s;
+    g[1] = f[0].lines_per_s / f[1].lines_per_s;
+    g[2] = f[1].cpu_us_per_line / f[0].cpu_us_per_line;
+    g[3] = f[1].rss_kib_per_client / f[0].rss_kib_per_client;
+}
+
+static void print_spread(double gain[SIZES][GAINS][RUNS_MAX], int runs)
+{
+    printf("the loop's gains over %d runs: median (lowest-highest)\n", runs);
+    printf("%7s  %-23s %-23s %-23s %-23s\n", "clients", gain_name[0], gain_name[1], gain_name[2],
+           gain_name[3]);
+    for (int s = 0; s < SIZES; s++) {
+        printf("%7d ", sizes[s]);
+        for (int g = 0; g < GAINS; g++) {
+            double *v = gain[s][g];
+            qsort(v, (size_t)runs, sizeof *v, by_value);
+            char cell[64];
+            snprintf(cell, sizeof cell, "%.1fx (%.1f-%.1f)", v[runs / 2], v[0], v[runs - 1]);
+            printf(" %-23s", cell);
+        }
+        printf("\n");
+    }
 }
 
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
-    static const int sizes[] = {10, 100, 1000};
+    int runs = argc > 2 ? atoi(argv[2]) : 1;
+    if (runs < 1 || runs > RUNS_MAX) {
+        fprintf(stderr, "usage: chat_bench [SUBMISSION [RUNS (1-%d)]]\n", RUNS_MAX);
+        return 2;
+    }
+    static double gain[SIZES][GAINS][RUNS_MAX];
     printf("chat benchmark: %s (the event loop) against a thread per client\n"
-           "(lines: each to every other client, %d deliveries per size; CPU: the server's)\n\n",
-           argc > 1 ? argv[1] : "the submission", DELIVERIES);
-    printf("%7s  %-14s %12s %12s %14s %14s\n", "clients", "server", "joins/s", "lines/s",
-           "CPU us/line", "RSS KiB/client");
-    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
-        struct figures f[SERVER_KINDS];
-        for (int k = 0; k < SERVER_KINDS; k++) {
-            f[k] = measure((enum server_kind)k, sizes[s]);
-            printf("%7d  %-14s %12.0f %12.0f %14.1f %14.1f\n", sizes[s], kind_name[k],
-                   f[k].joins_per_s, f[k].lines_per_s, f[k].cpu_us_per_line,
-                   f[k].rss_kib_per_client);
+           "(lines: each to every other client, %d deliveries per size, at most %d lines in\n"
+           "flight; CPU: the server's own, and the benchmark's, which plays every client)\n",
+           argc > 1 ? argv[1] : "the submission", DELIVERIES, WINDOW);
+    for (int r = 0; r < runs; r++) {
+        printf("\n%7s  %-14s %10s %10s %12s %14s %12s\n", "clients", "server", "joins/s",
+               "lines/s", "CPU us/line", "RSS KiB/client", "bench us/line");
+        for (int s = 0; s < SIZES; s++) {
+            struct figures f[SERVER_KINDS];
+            for (int k = 0; k < SERVER_KINDS; k++) {
+                f[k] = measure((enum server_kind)k, sizes[s]);
+                printf("%7d  %-14s %10.0f %10.0f %12.1f %14.2f %12.1f\n", sizes[s], kind_name[k],
+                       f[k].joins_per_s, f[k].lines_per_s, f[k].cpu_us_per_line,
+                       f[k].rss_kib_per_client, f[k].bench_us_per_line);
+                fflush(stdout);
+            }
+            double g[GAINS];
+            gains_of(f, g);
+            printf("%7s  %-14s %9.1fx %9.1fx %11.1fx %13.1fx\n", "", "loop's gain", g[0], g[1],
+                   g[2], g[3]);
+            for (int i = 0; i < GAINS; i++)
+                gain[s][i][r] = g[i];
         }
-        printf("%7s  %-14s %11.1fx %11.1fx %13.1fx %13.1fx\n\n", "", "loop's gain",
-               f[0].joins_per_s / f[1].joins_per_s, f[0].lines_per_s / f[1].lines_per_s,
-               f[1].cpu_us_per_line / f[0].cpu_us_per_line,
-               f[1].rss_kib_per_client / f[0].rss_kib_per_client);
+    }
+    if (runs > 1) {
+        printf("\n");
+        print_spread(gain, runs);
     }
     return 0;
 }

@@ -5,6 +5,7 @@
 // and, holding one lock over the list of clients, writes each line to every
 // other named client with blocking writes.  No output queues, no idle
 // timeout, no limit on lines: only what the benchmark's clients exercise.
+// Its sockets inherit TCP_NODELAY from the listening socket, as the loop's do.
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
