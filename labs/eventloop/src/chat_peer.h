@@ -126,7 +126,7 @@ static inline void drain(struct peer *p)
 // Pump until p has a whole line, compare it with `want` (no '\n'), consume it.
 static inline void expect_line(struct peer *p, const char *want)
 {
-    long limit_ms = strcmp(lk_tool(), "native") == 0 ? 3000 : 15000;
+    long limit_ms = (long)(3000 * lk_slowdown());
     double t0 = el_now_ms();
     char *nl;
     for (;;) {

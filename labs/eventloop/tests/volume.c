@@ -21,7 +21,7 @@
 // ---- 500 clients ----
 
 enum {
-    CROWD = 500,           // natively; CROWD / 5 under Valgrind (n^2 / 2 join notices)
+    CROWD = 500,           // natively; CROWD / 5 under a slowdown of 5 or more (n^2 / 2 join notices)
     SENDERS = 10,          // every crowd_n / SENDERS-th client speaks
     EACH = 4,              // lines per speaker
     SAID = SENDERS * EACH, // lines said in all
@@ -145,7 +145,7 @@ static int crowd_all_joined(void)
 // Pump and read until done() or the limit; a stall is a failure with a message.
 static void crowd_wait(int (*done)(void), const char *what)
 {
-    long limit_ms = strcmp(lk_tool(), "native") == 0 ? 20000 : 100000;
+    long limit_ms = (long)(20000 * lk_slowdown());
     double t0 = el_now_ms();
     while (crowd_drain_ready(), !done()) {
         ck_assert_msg(el_now_ms() - t0 < limit_ms, "%s: not done after %ld ms (%ld of %d join "
@@ -201,7 +201,7 @@ START_TEST(chat_500_clients_one_order)
     // 4 lines each, interleaved: every client gets every line but its own
     // exactly once, and all in one same order, the order the server read
     // them in.
-    crowd_n = strcmp(lk_tool(), "native") == 0 ? CROWD : CROWD / 5;
+    crowd_n = (int)lk_scaled(CROWD, 5, 5);
     start(600000);
     crowd = calloc((size_t)crowd_n, sizeof *crowd);
     joined = calloc((size_t)crowd_n * (size_t)crowd_n, 1);
@@ -280,7 +280,7 @@ START_TEST(chat_one_mebibyte_burst)
     size_t sent = 0;
     int got = 0;
     char want[520], have[CHAT_LINE_MAX + 64];
-    double t0 = el_now_ms(), limit_ms = strcmp(lk_tool(), "native") == 0 ? 20000 : 100000;
+    double t0 = el_now_ms(), limit_ms = 20000 * lk_slowdown();
     while (got < lines) {
         while (sent < len) {
             ssize_t n = write(a->fd, text + sent, len - sent);
