@@ -21,7 +21,7 @@
 // PERF_CPU_LIMIT seconds is stuck or far too slow and fails saying so.  The
 // case's wall-clock timeout (lab.conf) is only a safety net, generous enough
 // for a machine whose load leaves this process a small share of a core.
-#define PERF_CPU_LIMIT 2.0
+#define PERF_CPU_LIMIT 1.0
 
 static void on_cpu_limit(int signo)
 {
@@ -234,7 +234,7 @@ static void assert_throughput(double ratio)
     ck_assert_msg(r.ok, "throughput is measured on correct runs only: %s", r.message);
     ck_assert_msg(r.ratio >= ratio, "throughput: expected at least %.2f of the C library's, "
                   "got %.2f%s", ratio, r.ratio, r.runs < PERF_RUNS ? " (too slow for every "
-                  "timed run: they stop after a second of processor time)" : "");
+                  "timed run: they stop after half a second of processor time)" : "");
 }
 
 // One test per rung: the average utilization is at least N percent.
