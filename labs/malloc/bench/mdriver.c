@@ -64,7 +64,10 @@ static int report(struct trace **traces, int count, int scoring, int verbose)
            ops / libc_total / 1e3, result.ratio);
     printf("util: average over the traces (limit: the best that 16-byte alignment "
            "allows); ratio: your\nthroughput / the C library's, best of %d runs each\n",
-           PERF_RUNS);
+           result.runs);
+    if (result.runs < PERF_RUNS)
+        printf("too slow for %d runs: the timed runs stopped after %.1f s of processor time\n",
+               PERF_RUNS, PERF_CPU_BUDGET);
     if (scoring)
         printf("performance index %.1f = 60 x %.3f (utilization) + 40 x %.3f (throughput): "
                "%d of 20 points\n", result.index, perf_utilization_part(result.utilization),

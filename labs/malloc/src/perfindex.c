@@ -63,7 +63,8 @@ static int measure(struct trace *const *traces, int count, int timed, struct per
     if (!result->ok || !timed)
         return result->ok;
     double mm[PERF_MAX_TRACES], libc[PERF_MAX_TRACES];
-    if (trace_bench(traces, result->count, PERF_RUNS, mm, libc) != 0) {
+    result->runs = trace_bench(traces, result->count, PERF_RUNS, PERF_CPU_BUDGET, mm, libc);
+    if (result->runs < 0) {
         result->ok = 0;
         snprintf(result->message, sizeof result->message,
                  "an allocation failed in a timed run (the checked runs passed)");

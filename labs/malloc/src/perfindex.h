@@ -11,6 +11,14 @@ enum {
     PERF_RUNS = 41,       // timed runs of each allocator on each trace; the best counts
 };
 
+// The processor time the timed runs may use: a slow allocator gets fewer
+// runs (at least one), so that a measurement costs at most about half a
+// second whatever the machine's load.  The lab's reference allocators and
+// the C library need about 0.05 s for all PERF_RUNS; an allocator at 0.15
+// of the C library's speed, where the index starts to count throughput,
+// about 0.2 s.
+#define PERF_CPU_BUDGET 0.5
+
 // The six scoring traces, looked up in the current directory.
 extern const char *const perf_scoring_traces[6];
 
@@ -25,6 +33,7 @@ struct perf_result {
     int count;
     struct perf_trace traces[PERF_MAX_TRACES];
     int ok;               // every trace replayed correctly and every timed run succeeded
+    int runs;             // timed runs of each allocator on each trace (PERF_RUNS or fewer)
     char message[400];    // the first problem, "" when ok
     double utilization;   // average over the traces (a failed trace counts 0)
     double ratio;         // the C library's total time / mm.c's total time
@@ -32,8 +41,8 @@ struct perf_result {
 };
 
 // Check every trace (utilization), then time mm.c and the C library on all
-// of them, alternating the two PERF_RUNS times and keeping each one's best
-// time per trace.  Returns result->ok.
+// of them, alternating the two PERF_RUNS times (or fewer, PERF_CPU_BUDGET)
+// and keeping each one's best time per trace.  Returns result->ok.
 int perf_measure(struct trace *const *traces, int count, struct perf_result *result);
 
 // Read the scoring traces and perf_measure() them.  Returns result->ok.

@@ -90,9 +90,14 @@ double trace_time(const struct trace *trace, const struct trace_allocator *alloc
 
 // Time every trace under the submission's allocator and the C library's,
 // alternating the two `reps` times so both see the same machine load, and
-// keep each one's best time in mm_seconds[i] and libc_seconds[i].  Returns 0,
-// or -1 when the submission failed an allocation.
-int trace_bench(struct trace *const *traces, int count, int reps,
+// keep each one's best time in mm_seconds[i] and libc_seconds[i].  A slow
+// allocator stops sooner: once the runs have used `cpu_budget` seconds of
+// the process's processor time, no round starts after the first.  Returns
+// the rounds run, or -1 when the submission failed an allocation.
+int trace_bench(struct trace *const *traces, int count, int reps, double cpu_budget,
                 double *mm_seconds, double *libc_seconds);
+
+// The processor time this process has used, in seconds.
+double trace_cpu_seconds(void);
 
 #endif

@@ -311,12 +311,21 @@ double trace_time(const struct trace *trace, const struct trace_allocator *alloc
     return failed ? -1 : seconds;
 }
 
-int trace_bench(struct trace *const *traces, int count, int reps, double *mm_seconds,
-                double *libc_seconds)
+double trace_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int trace_bench(struct trace *const *traces, int count, int reps, double cpu_budget,
+                double *mm_seconds, double *libc_seconds)
 {
     for (int i = 0; i < count; i++)
         mm_seconds[i] = libc_seconds[i] = -1;
-    for (int rep = 0; rep < reps; rep++) {
+    double cpu_start = trace_cpu_seconds();
+    int rep = 0;
+    for (; rep < reps && (rep == 0 || trace_cpu_seconds() - cpu_start < cpu_budget); rep++) {
         for (int i = 0; i < count; i++) {
             double mm = trace_time(traces[i], &trace_mm_allocator);
             double libc = trace_time(traces[i], &trace_libc_allocator);
@@ -328,5 +337,5 @@ int trace_bench(struct trace *const *traces, int count, int reps, double *mm_sec
                 libc_seconds[i] = libc;
         }
     }
-    return 0;
+    return rep;
 }
