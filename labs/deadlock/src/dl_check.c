@@ -235,7 +235,7 @@ void dl_dinner_check(struct dl_dinner *d, double seconds)
 
 void dl_dinner_everyone_eats(int seats, long meals, double seconds)
 {
-    static struct dl_dinner d; // a few kilobytes: not on a test thread's stack
+    static struct dl_dinner d; // the philosophers use it to the end, past a failed check
     dl_dinner_init(&d, seats, meals);
     dl_dinner_start(&d, 0, seats);
     dl_dinner_check(&d, seconds);
