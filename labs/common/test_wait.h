@@ -25,8 +25,13 @@ double test_patience(double seconds);
 // thread just started to reach the point where it blocks.
 void test_settle(double seconds);
 
-// Wait up to test_patience(seconds) for *flag to become at least value.
-// Returns whether it did.
+// Wait for *flag to become at least value; returns whether it did.  Gives
+// up when the process's threads have stopped running (asleep: nothing will
+// move them) once test_patience(seconds) have passed, or when they have
+// used test_patience(seconds) of processor time per core without getting
+// there (spinning), or at ten times the patience on the wall clock.  What
+// waits spend polling counts for neither.  A busy machine slows threads
+// but does not stop them: a slow correct run is waited for.
 bool test_wait_for(atomic_int *flag, int value, double seconds);
 
 // Processor time this process has used, in seconds.

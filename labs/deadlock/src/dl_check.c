@@ -233,6 +233,14 @@ void dl_dinner_check(struct dl_dinner *d, double seconds)
     table_destroy(&d->table);
 }
 
+void dl_dinner_everyone_eats(int seats, long meals, double seconds)
+{
+    static struct dl_dinner d; // the philosophers use it to the end, past a failed check
+    dl_dinner_init(&d, seats, meals);
+    dl_dinner_start(&d, 0, seats);
+    dl_dinner_check(&d, seconds);
+}
+
 void dl_dinner_join(struct dl_dinner *d)
 {
     for (int i = 0; i < d->table.seats; i++)
@@ -368,6 +376,18 @@ void dl_check_cycle(int index, const char *file, const struct dl_edge *closing,
     ck_assert_msg(problem == NULL, "report %d: %s", index + 1, problem);
 }
 
+void dl_close_two_lock_cycle_at(struct lo_mutex *from, struct lo_mutex *to, int first_line,
+                                const char *why, const char *file, int line)
+{
+    lo_mutex_lock(to);
+    lo_mutex_lock_at(from, file, line);
+    dl_assert_reports(1, why);
+    lo_mutex_unlock(from);
+    lo_mutex_unlock(to);
+    struct dl_edge known[] = {{from, to, first_line}, {to, from, line}};
+    dl_check_cycle(0, file, &known[1], known, 2);
+}
+
 // ---- Explore runs ----
 
 static struct dl_ring ring_plan;
@@ -425,4 +445,9 @@ void dl_explore(const char *name, void (*scenario)(void *), void *arg, int seeds
     free(report);
     ck_abort_msg("expected every schedule to pass; %d failed. First failure:\n%s", failed,
                  message);
+}
+
+void dl_explore_ring(const char *name, struct dl_ring ring, int seeds)
+{
+    dl_explore(name, dl_transfer_ring, &ring, seeds, LK_RANDOM | LK_PCT);
 }

@@ -65,6 +65,10 @@ void dl_dinner_start(struct dl_dinner *d, int first, int count);
 // rules.  Destroys the table.
 void dl_dinner_check(struct dl_dinner *d, double seconds);
 
+// A whole dinner: `seats` philosophers, `meals` each (dl_dinner_init,
+// dl_dinner_start of every seat, dl_dinner_check with `seconds`).
+void dl_dinner_everyone_eats(int seats, long meals, double seconds);
+
 // Explore build: join every philosopher, then check every seat's meals.
 void dl_dinner_join(struct dl_dinner *d);
 
@@ -100,6 +104,15 @@ const char *dl_cycle_problem(const struct lo_cycle *cycle, const char *file,
 void dl_check_cycle(int index, const char *file, const struct dl_edge *closing,
                     const struct dl_edge *known, int known_count);
 
+// Close a cycle of two locks: with the edge from -> to made (at the test's
+// line `first_line`) and neither lock held, lock `to`, then `from` (the edge
+// to -> from, at the caller's line); the checker must have made exactly one
+// report, that cycle with both lines.  `why` names the edges, for the message.
+#define dl_close_two_lock_cycle(from, to, first_line, why)                                  \
+    dl_close_two_lock_cycle_at((from), (to), (first_line), (why), __FILE__, __LINE__)
+void dl_close_two_lock_cycle_at(struct lo_mutex *from, struct lo_mutex *to, int first_line,
+                                const char *why, const char *file, int line);
+
 // Check that the checker made exactly `expected` reports, with a message
 // listing them if not.
 #define dl_assert_reports(expected, why)                                                    \
@@ -127,5 +140,9 @@ struct dl_ring {
     long balance, amount;
 };
 void dl_transfer_ring(void *ring);
+
+// dl_explore of dl_transfer_ring on `ring`, seeds 1..seeds of random and
+// PCT schedules.
+void dl_explore_ring(const char *name, struct dl_ring ring, int seeds);
 
 #endif

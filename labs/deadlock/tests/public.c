@@ -182,8 +182,8 @@ END_TEST
 START_TEST(bank_explore_opposite_transfers)
 {
     // Two threads transferring in opposite directions finish under every explored schedule.
-    struct dl_ring opposite = {.accounts = 2, .rounds = 2, .balance = 100, .amount = 10};
-    dl_explore("bank_opposite", dl_transfer_ring, &opposite, 25, LK_RANDOM | LK_PCT);
+    dl_explore_ring("bank_opposite",
+                    (struct dl_ring){.accounts = 2, .rounds = 2, .balance = 100, .amount = 10}, 25);
 }
 END_TEST
 #endif
@@ -193,20 +193,14 @@ END_TEST
 START_TEST(philosophers_eat_all_meals)
 {
     // Five philosophers each eat all their meals, with both forks, never next to an eating neighbour.
-    static struct dl_dinner d;
-    dl_dinner_init(&d, 5, lk_scaled(3000, 10, 5));
-    dl_dinner_start(&d, 0, 5);
-    dl_dinner_check(&d, 10.0);
+    dl_dinner_everyone_eats(5, lk_scaled(3000, 10, 5), 10.0);
 }
 END_TEST
 
 START_TEST(two_philosophers)
 {
     // Two philosophers, who share both forks, each eat all their meals.
-    static struct dl_dinner d;
-    dl_dinner_init(&d, 2, lk_scaled(3000, 10, 5));
-    dl_dinner_start(&d, 0, 2);
-    dl_dinner_check(&d, 10.0);
+    dl_dinner_everyone_eats(2, lk_scaled(3000, 10, 5), 10.0);
 }
 END_TEST
 
@@ -279,7 +273,7 @@ START_TEST(checker_reports_two_lock_inversion)
 {
     // A -> B then B -> A in one thread is reported, once B -> A is taken, naming both edges and their lines.
     struct lo_mutex a, b;
-    int ab, ba;
+    int ab;
     dl_capture_reports();
     lo_mutex_init(&a, "A");
     lo_mutex_init(&b, "B");
@@ -288,13 +282,7 @@ START_TEST(checker_reports_two_lock_inversion)
     lo_mutex_unlock(&b);
     lo_mutex_unlock(&a);
     dl_assert_reports(0, "after A -> B only");
-    lo_mutex_lock(&b);
-    DL_LOCK_AT(&a, ba);
-    dl_assert_reports(1, "after A -> B, then B -> A");
-    lo_mutex_unlock(&a);
-    lo_mutex_unlock(&b);
-    struct dl_edge known[] = {{&a, &b, ab}, {&b, &a, ba}};
-    dl_check_cycle(0, __FILE__, &known[1], known, 2);
+    dl_close_two_lock_cycle(&a, &b, ab, "after A -> B, then B -> A");
     lo_mutex_destroy(&a);
     lo_mutex_destroy(&b);
 }
@@ -380,7 +368,7 @@ START_TEST(checker_ignores_failed_trylock)
 {
     // A trylock that fails adds no edge (it never waits); a real inversion is still reported.
     struct lo_mutex a, b;
-    int ba, ab;
+    int ba;
     dl_capture_reports();
     lo_mutex_init(&a, "A");
     lo_mutex_init(&b, "B");
@@ -391,13 +379,7 @@ START_TEST(checker_ignores_failed_trylock)
     lo_mutex_unlock(&a);
     lo_mutex_unlock(&b);
     dl_assert_reports(0, "after B -> A and a failed trylock of B while holding A");
-    lo_mutex_lock(&a);
-    DL_LOCK_AT(&b, ab);
-    lo_mutex_unlock(&b);
-    lo_mutex_unlock(&a);
-    dl_assert_reports(1, "after B -> A, then A -> B");
-    struct dl_edge known[] = {{&b, &a, ba}, {&a, &b, ab}};
-    dl_check_cycle(0, __FILE__, &known[1], known, 2);
+    dl_close_two_lock_cycle(&b, &a, ba, "after B -> A, then A -> B");
     lo_mutex_destroy(&a);
     lo_mutex_destroy(&b);
 }
@@ -407,7 +389,7 @@ START_TEST(checker_forgets_released_locks)
 {
     // A released lock is no longer held, whatever the order of release; the locks still held still count.
     struct lo_mutex a, b, c, d;
-    int cd, dc;
+    int cd;
     dl_capture_reports();
     lo_mutex_init(&a, "A");
     lo_mutex_init(&b, "B");
@@ -433,13 +415,8 @@ START_TEST(checker_forgets_released_locks)
     lo_mutex_unlock(&a);
     lo_mutex_unlock(&d);
     dl_assert_reports(0, "after A, C held; A released; D locked (C -> D); then D -> A");
-    lo_mutex_lock(&d);
-    DL_LOCK_AT(&c, dc);
-    lo_mutex_unlock(&c);
-    lo_mutex_unlock(&d);
-    dl_assert_reports(1, "after C -> D (C still held when A was released first), then D -> C");
-    struct dl_edge known[] = {{&c, &d, cd}, {&d, &c, dc}};
-    dl_check_cycle(0, __FILE__, &known[1], known, 2);
+    dl_close_two_lock_cycle(&c, &d, cd,
+                            "after C -> D (C still held when A was released first), then D -> C");
     lo_mutex_destroy(&a);
     lo_mutex_destroy(&b);
     lo_mutex_destroy(&c);
@@ -488,13 +465,7 @@ START_TEST(checker_reports_cycle_past_trylocked_or_destroyed_lock)
     lo_mutex_unlock(&b);
     lo_mutex_unlock(&a);
     lo_mutex_destroy(&b); // its edges go with it; A -> C stays
-    lo_mutex_lock(&c);
-    DL_LOCK_AT(&a, ca);
-    lo_mutex_unlock(&a);
-    lo_mutex_unlock(&c);
-    dl_assert_reports(1, "after A -> B -> C, B destroyed, then C -> A");
-    struct dl_edge still[] = {{&a, &c, ac}, {&c, &a, ca}};
-    dl_check_cycle(0, __FILE__, &still[1], still, 2);
+    dl_close_two_lock_cycle(&a, &c, ac, "after A -> B -> C, B destroyed, then C -> A");
     lo_mutex_destroy(&a);
     lo_mutex_destroy(&c);
 }
