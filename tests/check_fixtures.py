@@ -5,10 +5,14 @@ A fixture is a folder with `patch`, a unified diff against the lab's solution
 (tests/fixture.py builds the submission from it; a patch that no longer applies
 fails the check), and a file `expect`:
     score N               the points it must score in a grade under all tools
-    fail CASE [TOOL]      a case it must fail (under TOOL, when given)
+    fail CASE [TOOL [TEXT]]
+                          a case it must fail (under TOOL, when given; with
+                          TEXT, the report must say "TOOL: TEXT", e.g. the
+                          tool's finding rather than a time-out)
     tools TOOL,...        grade under these tools only (docs/lab-format.md says
                           when a fixture may name them); the points it loses
                           under them must be exactly those `score` says
+    cc COMPILER           build it with COMPILER (labgrade --cc) instead of cc
     leaderboard NAME LOW [HIGH]
                           grade with --leaderboard; the figure NAME (lab.conf
                           `figure NAME`) must be LOW, or between LOW and HIGH,
@@ -52,8 +56,9 @@ STAGE_MIN_RUNS = 3
 
 
 def read_expect(path):
-    """(score, fails, tools, figures) of an expect file."""
-    score, fails, tools, figures = None, {}, None, {}
+    """(score, fails, tools, figures, cc, saying) of an expect file."""
+    score, fails, tools, figures, cc = None, {}, None, {}, None
+    saying = {}  # {case: what its report must say}
     with open(path) as f:
         for number, line in enumerate(f, 1):
             words = line.split('#')[0].split()
@@ -61,19 +66,23 @@ def read_expect(path):
                 continue
             if words[0] == 'score' and len(words) == 2:
                 score = float(words[1])
-            elif words[0] == 'fail' and len(words) in (2, 3):
-                fails[words[1]] = words[2] if len(words) == 3 else None
+            elif words[0] == 'fail' and len(words) >= 2:
+                fails[words[1]] = words[2] if len(words) >= 3 else None
+                if len(words) > 3:
+                    saying[words[1]] = f'{words[2]}: ' + ' '.join(words[3:])
             elif words[0] == 'tools' and len(words) == 2:
                 tools = set(words[1].split(','))
+            elif words[0] == 'cc' and len(words) == 2:
+                cc = words[1]
             elif words[0] == 'leaderboard' and len(words) in (3, 4):
                 low = float(words[2])
                 figures[words[1]] = (low, float(words[3]) if len(words) == 4 else low)
             else:
-                sys.exit(f'{path}:{number}: expected "score N", "fail CASE [TOOL]", "tools A,B" '
-                         f'or "leaderboard NAME LOW [HIGH]"')
+                sys.exit(f'{path}:{number}: expected "score N", "fail CASE [TOOL [TEXT]]", "tools A,B", '
+                         f'"cc COMPILER" or "leaderboard NAME LOW [HIGH]"')
     if score is None:
         sys.exit(f'{path}: no "score" line')
-    return score, fails, tools, figures
+    return score, fails, tools, figures, cc, saying
 
 
 def figure_labels(kit, lab):
@@ -147,6 +156,7 @@ class Grade:
     def __init__(self, leaderboard=False):
         self.cases, self.log, self.left, self.returncode = {}, '', [], 0
         self.leaderboard, self.board, self.schema_problem = leaderboard, {}, None
+        self.cc = None  # the compiler labgrade builds with (None: its default)
 
     def add(self, result):
         for entry in result.get('leaderboard', []):
@@ -172,6 +182,8 @@ def run_grader(kit, lab, submission, jobs, tmp, tools, cases, into):
                '--json', results]
     if tools:
         command += ['--tools', ','.join(sorted(tools))]
+    if into.cc:
+        command += ['--cc', into.cc]
     if cases:
         command += ['--case', ','.join(sorted(cases))]
     if into.leaderboard:
@@ -195,11 +207,13 @@ def run_grader(kit, lab, submission, jobs, tmp, tools, cases, into):
     return True
 
 
-def grade(kit, lab, fixture, jobs, tools=None, staged=False, want_slow=(), leaderboard=False):
+def grade(kit, lab, fixture, jobs, tools=None, staged=False, want_slow=(), leaderboard=False,
+          cc=None):
     """Grade a fixture; staged: the native-run tools first, the slow tools
     only on the cases that passed them and the cases in want_slow."""
     cases = lab_cases(kit, lab)
     graded = Grade(leaderboard)
+    graded.cc = cc
     with tempfile.TemporaryDirectory(prefix='labkit-fixture-') as tmp:
         submission = submission_of(kit, lab, fixture, tmp)
         start = time.monotonic()
@@ -220,7 +234,7 @@ def grade(kit, lab, fixture, jobs, tools=None, staged=False, want_slow=(), leade
 
 def check(kit, lab, fixture, jobs):
     """Returns a list of problems (empty when the fixture got its verdict)."""
-    score, fails, tools, figures = read_expect(os.path.join(fixture, 'expect'))
+    score, fails, tools, figures, cc, saying = read_expect(os.path.join(fixture, 'expect'))
     name = os.path.basename(fixture.rstrip('/'))
     cases = lab_cases(kit, lab)
     slow_runs = sum(len(cases.get(case, (0, set()))[1] & (tools or SLOW_TOOLS) & SLOW_TOOLS)
@@ -228,7 +242,7 @@ def check(kit, lab, fixture, jobs):
     want_slow = {case for case, tool in fails.items() if tool in SLOW_TOOLS}
     try:
         graded, cases, seconds = grade(kit, lab, fixture, jobs, tools,
-                                       slow_runs >= STAGE_MIN_RUNS, want_slow, bool(figures))
+                                       slow_runs >= STAGE_MIN_RUNS, want_slow, bool(figures), cc)
     except fixtures.FixtureError as e:
         return [f'{name}: {e}'], 0
     if graded.returncode not in (0, 1):
@@ -250,6 +264,9 @@ def check(kit, lab, fixture, jobs):
             problems.append(f'{name}: case {case} passed, expected it to fail')
         elif tool and f'{tool}:' not in failed[case]:
             problems.append(f'{name}: case {case} failed, but not under {tool}:\n{failed[case]}')
+        elif case in saying and saying[case] not in failed[case]:
+            problems.append(f'{name}: case {case} failed, but its report does not say '
+                            f'"{saying[case]}":\n{failed[case]}')
     if score > 0 or fails:
         for case in failed:
             if case not in fails:

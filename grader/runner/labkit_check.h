@@ -62,4 +62,18 @@ long lk_scaled(long n, long divisor_10x, long divisor_5x);
 // a test decides nothing by the tool's name (lk_slowdown() says how slow it is).
 const char *lk_tool(void);
 
+// 1 in a ThreadSanitizer build, else 0: for what TSan itself does (it
+// reports a lock-order inversion of real mutexes on its own), never for
+// speed.  gcc says __SANITIZE_THREAD__, clang __has_feature(thread_sanitizer).
+#if defined(__SANITIZE_THREAD__)
+#define LK_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define LK_UNDER_TSAN 1
+#endif
+#endif
+#ifndef LK_UNDER_TSAN
+#define LK_UNDER_TSAN 0
+#endif
+
 #endif

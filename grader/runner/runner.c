@@ -227,7 +227,7 @@ static void on_refused_syscall(int signo, siginfo_t *info, void *context)
     _exit(SYSCALL_EXIT);
 }
 
-#ifdef __SANITIZE_THREAD__
+#if LK_UNDER_TSAN
 void __sanitizer_set_report_fd(void *fd);
 void __sanitizer_symbolize_pc(void *pc, const char *fmt, char *out, size_t size);
 
@@ -269,7 +269,7 @@ static void open_trace_file(void)
 // In the test's process, before any lab or student code.
 static void runner_seccomp_install(int record_fd)
 {
-#ifdef __SANITIZE_THREAD__
+#if LK_UNDER_TSAN
     prepare_tsan();
 #endif
     filter_fd = record_fd;

@@ -14,11 +14,7 @@
 
 double dl_seconds(double native_seconds)
 {
-    if (strcmp(lk_tool(), "memcheck") == 0)
-        return native_seconds * 10;
-    if (strcmp(lk_tool(), "tsan") == 0)
-        return native_seconds * 5;
-    return native_seconds;
+    return native_seconds * lk_slowdown();
 }
 
 void dl_sleep_ms(long ms)

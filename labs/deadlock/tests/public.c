@@ -538,7 +538,7 @@ START_TEST(checker_is_thread_safe)
     dl_assert_reports(0, "after four threads locked only in increasing order");
     // The control, L7 -> L0, closes a cycle.  Under TSan it would be a real
     // inversion of the pthread mutexes inside, which TSan reports itself.
-    if (strcmp(lk_tool(), "tsan") != 0) {
+    if (!LK_UNDER_TSAN) {
         int line;
         lo_mutex_lock(&order_lock[7]);
         DL_LOCK_AT(&order_lock[0], line);
