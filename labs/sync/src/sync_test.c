@@ -73,6 +73,21 @@ void crew_start_behind(struct crew *crew, int size, void (*body)(void *arg, int 
     sync_mutex_unlock(held);
 }
 
+void crew_blocked_until_unlock(struct crew *crew, int size, void (*body)(void *arg, int index),
+                               sync_mutex_t *held, atomic_int *returned, const char *wakes)
+{
+    sync_mutex_lock(held);
+    crew_start(crew, size, body, NULL);
+    crew_settle(crew);
+    ck_assert_msg(atomic_load(returned) == 0,
+                  "%d of %d waiters got the mutex while main held it: expected all to block",
+                  atomic_load(returned), size);
+    sync_mutex_unlock(held);
+    ck_assert_msg(crew_finish(crew),
+                  "%d of %d waiters got the mutex after the unlock (%s): expected all (%s)",
+                  crew_finished(crew), size, crew_problem(crew), wakes);
+}
+
 static enum tw_outcome crew_watch(struct crew *crew, atomic_int *flag, int value)
 {
     struct tw_wait wait = {
