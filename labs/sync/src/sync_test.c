@@ -265,10 +265,19 @@ void contention_mutex_mixed_worker(void *arg, int index)
 
 void contention_start(struct crew *crew, int threads, void (*worker)(void *, int), bool spin)
 {
-    if (spin)
+    if (worker == contention_spin_mixed_worker || worker == contention_mutex_mixed_worker) {
+        // Hold the lock by trylock: a trylock that never succeeds fails
+        // here at once, where its threads would retry until their
+        // processor budget (seconds) ran out.
+        bool taken = spin ? sync_spin_trylock(&contention.spin)
+                          : sync_mutex_trylock(&contention.mutex);
+        ck_assert_msg(taken, "trylock on a free %s: expected true, got false (the threads that "
+                      "take it by trylock could never get in)", spin ? "spinlock" : "mutex");
+    } else if (spin) {
         sync_spin_lock(&contention.spin);
-    else
+    } else {
         sync_mutex_lock(&contention.mutex);
+    }
     atomic_store_explicit(&contention.counter.inside, 1, memory_order_relaxed);
     crew_start(crew, threads, worker, NULL);
     crew_settle(crew);
