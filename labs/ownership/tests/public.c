@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "labkit_check.h"
+#include "lk_suite.h"
 #include "ownership.h"
 #include "ownership_test.h"
 
@@ -436,14 +437,9 @@ END_TEST
 
 Suite *lk_suite(void)
 {
-    Suite *suite = suite_create("ownership");
-    LK_ADD(suite, rw_readers_share);
-    LK_ADD(suite, rw_write_unlock_wakes_all_readers);
-    LK_ADD(suite, rw_writer_excludes);
-    LK_ADD(suite, rw_trylock_semantics);
-    LK_ADD(suite, rw_waiter_sleeps);
-    LK_ADD(suite, arc_new_is_zeroed_and_aligned);
-    LK_ADD(suite, arc_last_drop_destroys);
-    LK_ADD(suite, arc_shared_across_threads);
-    return suite;
+    return LK_SUITE("ownership", LK_TEST(rw_readers_share),
+                    LK_TEST(rw_write_unlock_wakes_all_readers), LK_TEST(rw_writer_excludes),
+                    LK_TEST(rw_trylock_semantics), LK_TEST(rw_waiter_sleeps),
+                    LK_TEST(arc_new_is_zeroed_and_aligned), LK_TEST(arc_last_drop_destroys),
+                    LK_TEST(arc_shared_across_threads));
 }

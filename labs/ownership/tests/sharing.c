@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "labkit_check.h"
+#include "lk_suite.h"
 #include "ownership.h"
 #include "ownership_test.h"
 
@@ -322,14 +323,10 @@ END_TEST
 
 Suite *lk_suite(void)
 {
-    Suite *suite = suite_create("ownership-sharing");
-    LK_ADD(suite, snap_copy_on_write);
-    LK_ADD(suite, snap_old_version_outlives_publish);
-    LK_ADD(suite, snap_readers_see_whole_versions);
-    LK_ADD(suite, snap_get_does_not_wait_for_writer);
-    LK_ADD(suite, borrow_legal_patterns);
-    LK_ADD(suite, borrow_mut_while_shared_aborts);
-    LK_ADD(suite, borrow_shared_while_mut_aborts);
-    LK_ADD(suite, borrow_mut_twice_aborts);
-    return suite;
+    return LK_SUITE("ownership-sharing", LK_TEST(snap_copy_on_write),
+                    LK_TEST(snap_old_version_outlives_publish),
+                    LK_TEST(snap_readers_see_whole_versions),
+                    LK_TEST(snap_get_does_not_wait_for_writer), LK_TEST(borrow_legal_patterns),
+                    LK_TEST(borrow_mut_while_shared_aborts),
+                    LK_TEST(borrow_shared_while_mut_aborts), LK_TEST(borrow_mut_twice_aborts));
 }

@@ -20,6 +20,7 @@
 
 #include "labkit_check.h"
 #include "lk_sched.h"
+#include "lk_suite.h"
 #include "thread_watch.h"
 #include "race.h"
 #include "race_lab.h"
@@ -665,14 +666,9 @@ END_TEST
 
 Suite *lk_suite(void)
 {
-    Suite *s = suite_create("race-public");
-    LK_ADD(s, counter_counts_every_increment);
-    LK_ADD(s, table_is_built_once_and_shared);
-    LK_ADD(s, bank_balance_adds_up);
-    LK_ADD(s, bank_drain_never_overdraws);
-    LK_ADD(s, stack_keeps_every_node);
-    LK_ADD(s, publish_delivers_whole_message);
-    LK_ADD(s, sum_parallel_is_exact);
-    LK_ADD(s, answers_name_a_condition_per_program);
-    return s;
+    return LK_SUITE("race-public", LK_TEST(counter_counts_every_increment),
+                    LK_TEST(table_is_built_once_and_shared), LK_TEST(bank_balance_adds_up),
+                    LK_TEST(bank_drain_never_overdraws), LK_TEST(stack_keeps_every_node),
+                    LK_TEST(publish_delivers_whole_message), LK_TEST(sum_parallel_is_exact),
+                    LK_TEST(answers_name_a_condition_per_program));
 }

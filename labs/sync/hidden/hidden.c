@@ -70,17 +70,9 @@ START_TEST(mutex_wakes_every_waiter)
     // waiter that takes the mutex must still wake the next one when it
     // unlocks (it has to leave the mutex marked contended).
     reset_scene();
-    sync_mutex_lock(&scene.mutex);
     struct crew crew;
-    crew_start(&crew, 3, lock_and_hold, NULL);
-    crew_settle(&crew);
-    ck_assert_msg(atomic_load(&scene.returned) == 0,
-                  "a waiter got the mutex while main held it: expected all 3 to block");
-    sync_mutex_unlock(&scene.mutex);
-    ck_assert_msg(crew_finish(&crew),
-                  "%d of 3 waiters got the mutex after the unlock (%s): expected all 3 (each "
-                  "unlock must wake the next sleeper)",
-                  crew_finished(&crew), crew_problem(&crew));
+    crew_blocked_until_unlock(&crew, 3, lock_and_hold, &scene.mutex, &scene.returned,
+                              "each unlock must wake the next sleeper");
 }
 END_TEST
 

@@ -8,6 +8,7 @@
 
 #include "labkit_check.h"
 #include "lk_sched.h"
+#include "lk_suite.h"
 #include "sync.h"
 #include "sync_test.h"
 
@@ -220,12 +221,11 @@ END_TEST
 
 Suite *lk_suite(void)
 {
-    Suite *suite = suite_create("sync-hidden-schedules");
 #ifdef LK_EXPLORE
-    LK_ADD(suite, explore_cond_turns);
-    LK_ADD(suite, explore_cond_broadcast);
-    LK_ADD(suite, explore_sem);
-    LK_ADD(suite, explore_buffer);
+    return LK_SUITE("sync-hidden-schedules", LK_TEST(explore_cond_turns),
+                    LK_TEST(explore_cond_broadcast), LK_TEST(explore_sem),
+                    LK_TEST(explore_buffer));
+#else
+    return suite_create("sync-hidden-schedules");
 #endif
-    return suite;
 }

@@ -55,6 +55,13 @@ void crew_start(struct crew *crew, int size, void (*body)(void *arg, int index),
 void crew_start_behind(struct crew *crew, int size, void (*body)(void *arg, int index), void *arg,
                        sync_mutex_t *held);
 
+// The same, and the test's check of it: fail the test if any member gets
+// past the held mutex (`*returned` counts members past it) before the
+// unlock, or if not every member finishes after it.  `wakes` says what the
+// unlock had to do, for the message.
+void crew_blocked_until_unlock(struct crew *crew, int size, void (*body)(void *arg, int index),
+                               sync_mutex_t *held, atomic_int *returned, const char *wakes);
+
 // Wait until every member has returned, then join them.  Returns false,
 // without joining, if the members are stuck (all asleep in futex waits,
 // nothing moving) or spinning (they used crew->cpu_budget seconds of

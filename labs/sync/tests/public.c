@@ -215,17 +215,9 @@ START_TEST(mutex_unlock_wakes_waiter)
     // A thread blocked on a held mutex gets it once the holder unlocks, and
     // not before: the unlock wakes it.
     reset_scene();
-    sync_mutex_lock(&scene.mutex);
     struct crew crew;
-    crew_start(&crew, 1, lock_once, NULL);
-    crew_settle(&crew);
-    ck_assert_msg(atomic_load(&scene.returned) == 0,
-                  "the waiter got the mutex while main held it: expected it to block");
-    sync_mutex_unlock(&scene.mutex);
-    ck_assert_msg(crew_finish(&crew),
-                  "the waiter never got the mutex after the unlock (%s): expected the unlock "
-                  "to wake it (lk_futex_wake)",
-                  crew_problem(&crew));
+    crew_blocked_until_unlock(&crew, 1, lock_once, &scene.mutex, &scene.returned,
+                              "the unlock must wake a sleeper: lk_futex_wake");
 }
 END_TEST
 

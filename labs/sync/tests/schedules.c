@@ -9,6 +9,7 @@
 
 #include "labkit_check.h"
 #include "lk_sched.h"
+#include "lk_suite.h"
 #include "sync.h"
 #include "sync_test.h"
 
@@ -226,12 +227,11 @@ END_TEST
 
 Suite *lk_suite(void)
 {
-    Suite *suite = suite_create("sync-schedules");
 #ifdef LK_EXPLORE
-    LK_ADD(suite, explore_spin_excludes);
-    LK_ADD(suite, explore_mutex_excludes);
-    LK_ADD(suite, explore_cond_signal);
-    LK_ADD(suite, explore_sem_post_wakes_waiter);
+    return LK_SUITE("sync-schedules", LK_TEST(explore_spin_excludes),
+                    LK_TEST(explore_mutex_excludes), LK_TEST(explore_cond_signal),
+                    LK_TEST(explore_sem_post_wakes_waiter));
+#else
+    return suite_create("sync-schedules");
 #endif
-    return suite;
 }
