@@ -298,8 +298,8 @@ def check_starter(kit, lab, folder, jobs):
     problems = []
     if graded.returncode != 1 or not graded.cases:
         problems.append(f'grading the starter of {lab} exited with {graded.returncode}')
-    elif 'does not compile' in graded.log:
-        problems.append(f'the starter of {lab} does not compile')
+    elif 'does not compile' in graded.log or 'does not build' in graded.log:
+        problems.append(f'the starter of {lab} does not build')
     elif full - graded.lost() > 0.1 * full:
         problems.append(f'the starter of {lab} scores {full - graded.lost():g} of {full:g}')
     if graded.left:

@@ -18,7 +18,7 @@ import validate_results  # noqa: E402
 
 KIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LATE = {'dijkstra'}
-NOTES = {'hangs': 'timed out', 'syntax_error': 'does not compile', 'missing': 'missing file',
+NOTES = {'hangs': 'timed out', 'syntax_error': 'does not build', 'missing': 'missing file',
          'refused': 'refused'}
 
 
