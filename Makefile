@@ -24,7 +24,7 @@ help:
 	@echo "  make grade ... ARGS='--keep --case NAME'   keep the build, one case only"
 	@echo "  make grade LAB=sync TASK=2    only the cases of the handout's Task 2"
 	@echo "  make labs                     list the labs"
-	@echo "  make test                     the kit's own tests (about 20 minutes; LAB=x for one lab)"
+	@echo "  make test                     the kit's own tests (about 13 minutes; LAB=x for one lab)"
 	@echo "  make deps                     install the Debian packages the kit needs"
 	@echo "  make grader                   build grader/labgrade"
 	@echo "  make docs                     render docs/ to HTML in docs/_site"
