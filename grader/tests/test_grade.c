@@ -199,12 +199,7 @@ START_TEST(a_problem_is_one_paragraph_without_empty_rows)
     struct grade g;
     hand_grade(&g, 0, TOOL_NATIVE, VERDICT_NOT_RUN);
     g.problem = xstrdup("Your code was not run: toy.c:3: uses `system`\n");
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    struct report_options opt = {.hidden_visibility = "visible"};
-    report_terminal(f, &g, &opt);
-    fclose(f);
+    char *text = report_text(&g);
     ck_assert_msg(strstr(text, "toy.c:3: uses `system`"), "%s", text);
     ck_assert_msg(!strstr(text, "adds_numbers"), "%s", text);
     free(text);
