@@ -153,10 +153,10 @@ def submission_of(kit, lab, fixture, tmp):
 class Grade:
     """One or two grades' verdicts: {case: (passed, points, output)} and their logs."""
 
-    def __init__(self, leaderboard=False):
+    def __init__(self, leaderboard=False, cc=None):
         self.cases, self.log, self.left, self.returncode = {}, '', [], 0
         self.leaderboard, self.board, self.schema_problem = leaderboard, {}, None
-        self.cc = None  # the compiler labgrade builds with (None: its default)
+        self.cc = cc  # the compiler labgrade builds with (None: its default)
 
     def add(self, result):
         for entry in result.get('leaderboard', []):
@@ -212,8 +212,7 @@ def grade(kit, lab, fixture, jobs, tools=None, staged=False, want_slow=(), leade
     """Grade a fixture; staged: the native-run tools first, the slow tools
     only on the cases that passed them and the cases in want_slow."""
     cases = lab_cases(kit, lab)
-    graded = Grade(leaderboard)
-    graded.cc = cc
+    graded = Grade(leaderboard, cc)
     with tempfile.TemporaryDirectory(prefix='labkit-fixture-') as tmp:
         submission = submission_of(kit, lab, fixture, tmp)
         start = time.monotonic()
